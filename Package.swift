@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Backprop",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Backprop", targets: ["Backprop"]),
+    .executable(name: "backprop", targets: ["backprop"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+  ],
+  targets: [
+    // MARK: Library
+    .target(
+      name: "Backprop",
+      dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+    ),
+
+    // MARK: Command-line tool
+    .executableTarget(
+      name: "backprop",
+      dependencies: [
+        "Backprop",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // MARK: Tests
+    .target(
+      name: "BackpropTestSupport",
+      dependencies: ["Backprop"],
+      path: "Tests/BackpropTestSupport",
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport"]),
+    .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "BackpropTestSupport"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,98 @@
+/// The few loops every pass is made of, on raw row-major buffers: matrix products, bias broadcast, row sums.
+///
+/// These are the plain-Swift reference kernels: clearly correct, allocation-free, and with a summation order that
+/// never depends on anything but the shapes, so results are reproducible bit for bit. Faster kernels (SIMD, BLAS)
+/// will sit beside them behind the same signatures and be tested against them.
+///
+/// Every matrix argument is a base pointer plus a leading dimension (the distance between rows), as in BLAS.
+enum Kernels {
+  /// C = α·op(A)·op(B) + β·C, where op(X) is X or Xᵀ.
+  ///
+  /// op(A) is m × k, op(B) is k × n and C is m × n. When β is 0, C is overwritten without being read, so garbage
+  /// (even NaN) in C does not leak into the result.
+  @inline(__always)
+  static func gemm<T: BackpropScalar>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+    beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+  ) {
+    for i in 0..<m {
+      let row = c + i * ldc
+      if beta == 0 {
+        row.update(repeating: 0, count: n)
+      } else if beta != 1 {
+        for j in 0..<n { row[j] *= beta }
+      }
+    }
+    switch (transposeA, transposeB) {
+    case (false, false):
+      // C[i,:] += α·A[i,p]·B[p,:]: the inner loop runs along rows of B and C.
+      for i in 0..<m {
+        let cRow = c + i * ldc
+        for p in 0..<k {
+          let s = alpha * a[i * lda + p]
+          let bRow = b + p * ldb
+          for j in 0..<n { cRow[j] += s * bRow[j] }
+        }
+      }
+    case (false, true):
+      // C[i,j] += α·(A[i,:] · B[j,:]): both rows are contiguous.
+      for i in 0..<m {
+        let aRow = a + i * lda
+        for j in 0..<n {
+          let bRow = b + j * ldb
+          var sum: T = 0
+          for p in 0..<k { sum += aRow[p] * bRow[p] }
+          c[i * ldc + j] += alpha * sum
+        }
+      }
+    case (true, false):
+      // C[i,:] += α·A[p,i]·B[p,:], p outermost.
+      for p in 0..<k {
+        let bRow = b + p * ldb
+        for i in 0..<m {
+          let s = alpha * a[p * lda + i]
+          let cRow = c + i * ldc
+          for j in 0..<n { cRow[j] += s * bRow[j] }
+        }
+      }
+    case (true, true):
+      for i in 0..<m {
+        for j in 0..<n {
+          var sum: T = 0
+          for p in 0..<k { sum += a[p * lda + i] * b[j * ldb + p] }
+          c[i * ldc + j] += alpha * sum
+        }
+      }
+    }
+  }
+
+  /// Adds b[i] to every element of row i of the rows × columns matrix Z.
+  @inline(__always)
+  static func addToRows<T: BackpropScalar>(_ b: UnsafePointer<T>, _ z: UnsafeMutablePointer<T>, rows: Int, columns: Int) {
+    for i in 0..<rows {
+      let bi = b[i]
+      let row = z + i * columns
+      for j in 0..<columns { row[j] += bi }
+    }
+  }
+
+  /// result[i] = scale · Σ_j X[i, j], summed left to right.
+  @inline(__always)
+  static func rowSums<T: BackpropScalar>(
+    _ x: UnsafePointer<T>, rows: Int, columns: Int, scale: T, into result: UnsafeMutablePointer<T>
+  ) {
+    for i in 0..<rows {
+      let row = x + i * columns
+      var sum: T = 0
+      for j in 0..<columns { sum += row[j] }
+      result[i] = scale * sum
+    }
+  }
+
+  /// Calls `body` on every element, in place.
+  @inline(__always)
+  static func update<T>(_ x: UnsafeMutablePointer<T>, count: Int, _ body: (inout T) -> Void) {
+    for i in 0..<count { body(&x[i]) }
+  }
+}

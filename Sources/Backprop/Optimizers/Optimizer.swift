@@ -1,0 +1,25 @@
+/// An update rule that turns a gradient into a step on the parameters, one parameter tensor at a time.
+///
+/// A rule is a value holding its hyperparameters; the state it needs between steps (momentum, running averages)
+/// lives apart from it, in named slots that start at zero, so it can be saved with a model and restored. The
+/// ``Trainer`` owns that state and calls ``update(_:gradient:state:step:)`` once per tensor (W[1], b[1], W[2], …)
+/// per step.
+///
+/// To add a rule, add a struct in `Optimizers/` conforming to this protocol, and pre-specialize its `update` for
+/// `Float` and `Double` with `@_specialize(where Scalar == Float)` (and `Double`) so it runs concrete code.
+public protocol Optimizer: Sendable {
+  /// The names of the state slots, each as large as the parameter tensor: `[]` for plain gradient descent,
+  /// `["velocity"]` for momentum, `["m", "v"]` for Adam.
+  var stateNames: [String] { get }
+
+  /// One step on the parameter tensor `w`, in place.
+  ///
+  /// - Parameters:
+  ///   - w: the parameters, updated in place.
+  ///   - gradient: ∂C/∂w, as many elements as `w`.
+  ///   - state: `stateNames.count` slots of `w.count` elements, back to back; all zero before the first step.
+  ///   - step: t, the number of this step, starting at 1.
+  func update<Scalar: BackpropScalar>(
+    _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
+    state: UnsafeMutableBufferPointer<Scalar>, step: Int)
+}

@@ -1,0 +1,139 @@
+/// Trains a network by gradient descent: forward pass, cost, backward pass, optimizer step, repeated over
+/// batches.
+///
+/// The trainer owns what persists between steps (the optimizer's state and the step count t) and one
+/// `Workspace`, so a step allocates nothing once the first batch of the largest size has been seen.
+///
+/// ```swift
+/// var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.5))
+/// for _ in 0..<1000 { _ = try trainer.step(&network, inputs: x, targets: y) }          // full batch
+/// let cost = try trainer.epoch(&network, inputs: x, targets: y, batchSize: 2, using: &generator)
+/// ```
+///
+/// It is not `Sendable`: one training run belongs to one thread.
+public struct Trainer<Scalar: BackpropScalar> {
+  /// The update rule; its hyperparameters may change between steps (a schedule may lower η).
+  public var optimizer: any Optimizer
+  /// t, the number of updates applied so far.
+  public private(set) var step = 0
+  /// Per parameter tensor, in the order W[1], b[1], W[2], b[2], …: the optimizer's slots, back to back.
+  public private(set) var state: [[Scalar]] = []
+
+  private var workspace: Workspace<Scalar>?
+  private var order: [Int] = []
+
+  public init(optimizer: any Optimizer) {
+    self.optimizer = optimizer
+  }
+
+  /// One update on one batch, the whole of `inputs` (n[0] × m) and `targets` (n[L] × m).
+  ///
+  /// - Returns: the cost C on this batch before the update.
+  /// - Throws: `BackpropError` for shapes that do not fit or values that are not finite, and
+  ///   `BackpropError.diverged`, without touching the network, if the cost is NaN or infinite.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func step(_ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>) throws -> Scalar {
+    try network.checkInputs(inputs, targets: targets)
+    let workspace = try prepare(for: network, batchSize: inputs.columns)
+    workspace.load(inputs: inputs, targets: targets)
+    return try update(&network, workspace)
+  }
+
+  /// One pass over the data set in mini-batches of `batchSize` samples, in an order shuffled afresh each epoch
+  /// by `generator` (Fisher–Yates over 0..<N). The last batch keeps the N mod batchSize samples left over.
+  ///
+  /// - Returns: the mean cost over the samples, each batch's cost taken before its update.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func epoch(
+    _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>, batchSize: Int,
+    shuffle: Bool = true, using generator: inout SeededGenerator
+  ) throws -> Scalar {
+    guard batchSize > 0 else {
+      throw BackpropError.invalidArgument(name: "batch size", value: "\(batchSize)", expected: "at least 1")
+    }
+    try network.checkInputs(inputs, targets: targets)
+    let count = inputs.columns
+    let workspace = try prepare(for: network, batchSize: min(batchSize, count))
+    order.removeAll(keepingCapacity: true)
+    order.append(contentsOf: 0..<count)
+    if shuffle { generator.shuffle(&order) }
+
+    var total: Scalar = 0
+    var start = 0
+    while start < count {
+      let end = min(start + batchSize, count)
+      workspace.gather(inputs: inputs, targets: targets, indices: order[start..<end])
+      total += try update(&network, workspace) * Scalar(end - start)
+      start = end
+    }
+    return total / Scalar(count)
+  }
+
+  // MARK: One step
+
+  /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`.
+  private mutating func update(_ network: inout Network<Scalar>, _ workspace: Workspace<Scalar>) throws -> Scalar {
+    network.forward(workspace)
+    let cost = network.cost(workspace)
+    guard cost.isFinite else {
+      throw BackpropError.diverged(
+        step: step + 1, cost: Double(cost), hint: "try a lower learning rate, or check the data for extreme values")
+    }
+    network.backward(workspace)
+    step += 1
+    var tensor = 0
+    for l in network.layers.indices {
+      network.layers[l].weights.withUnsafeMutableBufferPointer { w in
+        apply(w, gradient: workspace.dW[l], tensor: tensor)
+      }
+      tensor += 1
+      if network.layers[l].hasBiases {
+        network.layers[l].biases.withUnsafeMutableBufferPointer { b in
+          apply(b, gradient: workspace.db[l], tensor: tensor)
+        }
+      }
+      tensor += 1
+    }
+    return cost
+  }
+
+  private mutating func apply(_ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, tensor: Int) {
+    let rule = optimizer
+    let t = step
+    state[tensor].withUnsafeMutableBufferPointer { slots in
+      rule.update(w, gradient: UnsafeBufferPointer(start: gradient, count: w.count), state: slots, step: t)
+    }
+  }
+
+  /// The workspace for batches of up to `batchSize` samples, and optimizer state shaped like `network`.
+  /// After the first call this only checks, so a step allocates nothing.
+  private mutating func prepare(for network: Network<Scalar>, batchSize: Int) throws -> Workspace<Scalar> {
+    let slots = optimizer.stateNames.count
+    if state.isEmpty {
+      state = network.layers.flatMap { [$0.weights.scalars.count, $0.biases.count] }
+        .map { Array(repeating: 0, count: slots * $0) }
+    }
+    guard stateFits(network, slots: slots) else {
+      throw BackpropError.shapeMismatch(
+        context: "Trainer", expected: "the network it started training, with the same layer sizes",
+        found: "a network of sizes \(network.sizes)")
+    }
+    if let workspace, workspace.fits(network), workspace.capacity >= batchSize {
+      return workspace
+    }
+    let fresh = Workspace<Scalar>(sizes: network.sizes, capacity: batchSize)
+    workspace = fresh
+    return fresh
+  }
+
+  private func stateFits(_ network: Network<Scalar>, slots: Int) -> Bool {
+    guard state.count == 2 * network.layers.count else { return false }
+    for (l, layer) in network.layers.enumerated()
+    where state[2 * l].count != slots * layer.weights.scalars.count || state[2 * l + 1].count != slots * layer.biases.count {
+      return false
+    }
+    return true
+  }
+}

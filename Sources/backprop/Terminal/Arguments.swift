@@ -1,0 +1,55 @@
+import ArgumentParser
+import Backprop
+
+/// Comma-separated lists as the options take them (`--layers 4,5,4,3`, `--weights 0.5,-1.2,0.8`), read into
+/// values or rejected with a message that names the option, the bad item and what was expected.
+enum Arguments {
+  static func numbers(_ text: String, option: String, count: Int? = nil) throws -> [Double] {
+    let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    var values: [Double] = []
+    for (index, item) in items.enumerated() {
+      guard let value = Double(item), value.isFinite else {
+        throw ValidationError("\(option): item \(index + 1) is '\(item)'; expected a finite number")
+      }
+      values.append(value)
+    }
+    if let count, values.count != count {
+      throw ValidationError("\(option): expected \(count) comma-separated numbers, found \(values.count) in '\(text)'")
+    }
+    return values
+  }
+
+  static func sizes(_ text: String, option: String) throws -> [Int] {
+    let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let sizes = try items.enumerated().map { index, item in
+      guard let size = Int(item), size > 0 else {
+        throw ValidationError("\(option): item \(index + 1) is '\(item)'; expected a positive whole number")
+      }
+      return size
+    }
+    guard sizes.count >= 2 else {
+      throw ValidationError("\(option): expected at least two sizes (inputs and outputs), found '\(text)'")
+    }
+    return sizes
+  }
+
+  static func activations(_ text: String, option: String) throws -> [Activation] {
+    try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+      let name = item.trimmingCharacters(in: .whitespaces)
+      guard let activation = Activation(name: name) else {
+        throw ValidationError(
+          "\(option): unknown activation '\(name)'; expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      return activation
+    }
+  }
+
+  static func loss(_ text: String, option: String) throws -> Loss {
+    guard let loss = Loss(name: text) else {
+      throw ValidationError(
+        "\(option): unknown loss '\(text)'; expected one of \(Loss.allCases.map(\.rawValue).joined(separator: ", ")) "
+          + "(or mse, bce, ce)")
+    }
+    return loss
+  }
+}
