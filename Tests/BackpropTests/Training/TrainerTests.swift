@@ -1,0 +1,113 @@
+import Backprop
+import BackpropTestSupport
+import Testing
+
+@Suite("Trainer and gradient descent")
+struct TrainerTests {
+  func columns(_ m: Matrix<Double>, _ indices: [Int]) throws -> Matrix<Double> {
+    try Matrix(rows: (0..<m.rows).map { i in indices.map { m[i, $0] } })
+  }
+
+  func problem(seed: UInt64) throws -> (Network<Double>, Matrix<Double>, Matrix<Double>) {
+    var generator = SeededGenerator(seed: seed)
+    let network = try Network<Double>(sizes: [3, 4, 2], activations: [.tanh, .softmax], loss: .crossEntropy, using: &generator)
+    let (x, y) = BackpropagationTests.batch(inputs: 3, outputs: 2, count: 10, loss: .crossEntropy, using: &generator)
+    return (network, x, y)
+  }
+
+  @Test("one step by hand: w := w − η·∂C/∂w on a 1-1 linear unit")
+  func handStep() throws {
+    var network = try Network<Double>(
+      layers: [Dense(weights: Matrix(rows: [[2]]), biases: [1], activation: .linear)], loss: .meanSquaredError)
+    var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.1))
+    // z = 2·3 + 1 = 7, C = ½(7 − 4)² = 4.5, ∂C/∂w = 3·3 = 9, ∂C/∂b = 3.
+    let cost = try trainer.step(&network, inputs: Matrix(rows: [[3]]), targets: Matrix(rows: [[4]]))
+    #expect(cost == 4.5)
+    #expect(abs(network.layers[0].weights[0, 0] - 1.1) < 1e-15)
+    #expect(abs(network.layers[0].biases[0] - 0.7) < 1e-15)
+  }
+
+  @Test("an epoch is mini-batch steps in a seeded shuffled order, the last partial batch kept")
+  func epochMatchesManualSteps() throws {
+    let (start, x, y) = try problem(seed: 11)
+    var network = start
+    var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.3))
+    var generator = SeededGenerator(seed: 99)
+    let mean = try trainer.epoch(&network, inputs: x, targets: y, batchSize: 4, using: &generator)
+    #expect(trainer.step == 3)
+
+    var order = Array(0..<10)
+    var replay = SeededGenerator(seed: 99)
+    replay.shuffle(&order)
+    var manual = start
+    var manualTrainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.3))
+    var total = 0.0
+    for batch in [order[0..<4], order[4..<8], order[8..<10]] {
+      let indices = Array(batch)
+      total += try manualTrainer.step(&manual, inputs: columns(x, indices), targets: columns(y, indices)) * Double(indices.count)
+    }
+    #expect(network == manual)
+    #expect(abs(mean - total / 10) < 1e-15)
+    #expect(generator == replay)
+  }
+
+  @Test("the same seed trains to the same bits; another seed does not")
+  func reproducible() throws {
+    func run(_ seed: UInt64) throws -> Network<Double> {
+      var (network, x, y) = try problem(seed: 2)
+      var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.1))
+      var generator = SeededGenerator(seed: seed)
+      for _ in 0..<3 { _ = try trainer.epoch(&network, inputs: x, targets: y, batchSize: 3, using: &generator) }
+      return network
+    }
+    #expect(try run(1) == run(1))
+    #expect(try run(1) != run(2))
+  }
+
+  @Test("mini-batch training lowers the cost in Float")
+  func learnsInFloat() throws {
+    var generator = SeededGenerator(seed: 4)
+    var network = try Network<Float>(sizes: [2, 8, 1], activations: [.tanh, .sigmoid], loss: .binaryCrossEntropy, using: &generator)
+    let x = try Matrix<Float>(rows: [[0, 0, 1, 1], [0, 1, 0, 1]]), y = try Matrix<Float>(rows: [[0, 1, 1, 0]])
+    var trainer = Trainer<Float>(optimizer: try GradientDescent(learningRate: 0.5))
+    let before = try network.cost(inputs: x, targets: y)
+    for _ in 0..<2000 { _ = try trainer.epoch(&network, inputs: x, targets: y, batchSize: 2, using: &generator) }
+    let after = try network.cost(inputs: x, targets: y)
+    #expect(after < before / 10, "cost \(before) → \(after)")
+  }
+
+  @Test("a diverging run throws at the step whose cost is not finite and keeps the last good parameters")
+  func divergence() throws {
+    var network = try Network<Double>(
+      layers: [Dense(weights: Matrix(rows: [[1]]), biases: [0], activation: .linear)], loss: .meanSquaredError)
+    var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 1e6))
+    let x = try Matrix<Double>(rows: [[10]]), y = try Matrix<Double>(rows: [[0]])
+    var lastGood = network
+    do {
+      for _ in 0..<1000 {
+        lastGood = network
+        _ = try trainer.step(&network, inputs: x, targets: y)
+      }
+      Issue.record("expected divergence")
+    } catch let error as BackpropError {
+      guard case .diverged(let step, let cost, _) = error else { Issue.record("\(error)"); return }
+      #expect(step == trainer.step + 1)
+      #expect(!cost.isFinite)
+      #expect(network == lastGood)
+      #expect(error.description.contains("lower learning rate"))
+    }
+  }
+
+  @Test("bad hyperparameters are rejected with their value")
+  func badHyperparameters() throws {
+    #expect(throws: BackpropError.invalidArgument(name: "learning rate", value: "-1.0", expected: "a finite number greater than 0")) {
+      try GradientDescent(learningRate: -1)
+    }
+    var (network, x, y) = try problem(seed: 1)
+    var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.1))
+    var generator = SeededGenerator(seed: 1)
+    #expect(throws: BackpropError.self) {
+      try trainer.epoch(&network, inputs: x, targets: y, batchSize: 0, using: &generator)
+    }
+  }
+}
