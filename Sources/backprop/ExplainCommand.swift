@@ -31,15 +31,17 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Print every quantity as JSON under the seed's names.")
     var json = false
 
-    func run() throws {
+    func validate() throws { _ = try example() }
+
+    func run() throws { try Explanation.show(example(), json: json, name: "toy") }
+
+    private func example() throws -> WorkedExample {
       let defaults = WorkedExample.toyDefaults
-      let example = try WorkedExample.toy(
+      return try WorkedExample.toy(
         weights: try weights.map { try Arguments.numbers($0, option: "--weights", count: 6) } ?? defaults.weights,
         input: try input.map { try Arguments.numbers($0, option: "--input", count: 2) } ?? defaults.input,
-        target: target,
-        activation: try Arguments.activations(activation, option: "--activation").first!,
+        target: target, activation: try Arguments.activation(activation, option: "--activation"),
         learningRate: learningRate)
-      try Explanation.show(example, json: json, name: "toy")
     }
   }
 
@@ -63,12 +65,15 @@ struct ExplainCommand: ParsableCommand {
     @Flag(help: "Print every quantity as JSON under the seed's names.")
     var json = false
 
-    func run() throws {
-      let example = try WorkedExample.singlePath(
+    func validate() throws { _ = try example() }
+
+    func run() throws { try Explanation.show(example(), json: json, name: "single-path") }
+
+    private func example() throws -> WorkedExample {
+      try WorkedExample.singlePath(
         theta: try weights.map { try Arguments.numbers($0, option: "--weights", count: 3) }
           ?? WorkedExample.singlePathDefaults.theta,
         input: input, target: target, learningRate: learningRate)
-      try Explanation.show(example, json: json, name: "single-path")
     }
   }
 }

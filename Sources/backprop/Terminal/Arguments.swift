@@ -34,14 +34,17 @@ enum Arguments {
   }
 
   static func activations(_ text: String, option: String) throws -> [Activation] {
-    try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
-      let name = item.trimmingCharacters(in: .whitespaces)
-      guard let activation = Activation(name: name) else {
-        throw ValidationError(
-          "\(option): unknown activation '\(name)'; expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
-      }
-      return activation
+    try text.split(separator: ",", omittingEmptySubsequences: false).map {
+      try activation(String($0).trimmingCharacters(in: .whitespaces), option: option)
     }
+  }
+
+  static func activation(_ name: String, option: String) throws -> Activation {
+    guard let activation = Activation(name: name) else {
+      throw ValidationError(
+        "\(option): unknown activation '\(name)'; expected one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return activation
   }
 
   static func loss(_ text: String, option: String) throws -> Loss {

@@ -3,6 +3,30 @@ import Testing
 
 @Suite("Seeded generator")
 struct SeededGeneratorTests {
+  /// Known answers from `Fixtures/xoshiro_reference.py`, an independent Python implementation of SplitMix64
+  /// seeding and xoshiro256** as published by Blackman and Vigna.
+  @Test("known answers of SplitMix64 + xoshiro256**")
+  func knownAnswers() {
+    var zero = SeededGenerator(seed: 0)
+    #expect(zero.state == [0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4, 0x06c45d188009454f, 0xf88bb8a8724c81ec])
+    #expect((0..<5).map { _ in zero.next() } == [
+      0x99ec5f36cb75f2b4, 0xbf6e1f784956452a, 0x1a5f849d4933e6e0, 0x6aa594f1262d2d2c, 0xbba5ad4a1f842e59,
+    ])
+    var fortyTwo = SeededGenerator(seed: 42)
+    #expect((0..<5).map { _ in fortyTwo.next() } == [
+      1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009,
+      17_057_574_109_182_124_193, 18_295_552_978_065_317_476,
+    ])
+    var uniform = SeededGenerator(seed: 42)
+    #expect((0..<3).map { _ in uniform.nextUniform() } == [0.08386297105988216, 0.3789802506626686, 0.6800434110281394])
+    var integers = SeededGenerator(seed: 7)
+    #expect((0..<10).map { _ in integers.nextInt(below: 10) } == [7, 2, 8, 9, 9, 8, 0, 1, 4, 1])
+    var shuffler = SeededGenerator(seed: 9)
+    var x = Array(0..<10)
+    shuffler.shuffle(&x)
+    #expect(x == [4, 9, 7, 8, 3, 6, 5, 1, 2, 0])
+  }
+
   @Test("the same seed gives the same sequence; another seed another")
   func repeatable() {
     var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
