@@ -39,6 +39,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
   /// g applied to a whole matrix (softmax column by column).
   public func apply<Scalar>(to z: Matrix<Scalar>) -> Matrix<Scalar> {
     var a = z
+    guard !z.scalars.isEmpty else { return a }
     z.withUnsafeBufferPointer { zp in
       a.withUnsafeMutableBufferPointer { ap in
         apply(zp.baseAddress!, ap.baseAddress!, rows: z.rows, columns: z.columns)

@@ -89,10 +89,4 @@ enum Kernels {
       result[i] = scale * sum
     }
   }
-
-  /// Calls `body` on every element, in place.
-  @inline(__always)
-  static func update<T>(_ x: UnsafeMutablePointer<T>, count: Int, _ body: (inout T) -> Void) {
-    for i in 0..<count { body(&x[i]) }
-  }
 }

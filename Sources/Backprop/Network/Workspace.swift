@@ -87,6 +87,16 @@ final class Workspace<Scalar: BackpropScalar> {
     }
   }
 
+  /// Copies gradients in as dW and db, shaped as the buffers are.
+  func store(_ gradients: Gradients<Scalar>) {
+    for l in gradients.weights.indices {
+      gradients.weights[l].withUnsafeBufferPointer { dW[l].update(from: $0.baseAddress!, count: $0.count) }
+      gradients.biases[l].withUnsafeBufferPointer { b in
+        if let base = b.baseAddress { db[l].update(from: base, count: b.count) }
+      }
+    }
+  }
+
   /// A rows × m matrix copied out of a buffer.
   func copy(_ buffer: UnsafeMutablePointer<Scalar>, rows: Int) -> Matrix<Scalar> {
     try! Matrix(rows: rows, columns: m, scalars: Array(UnsafeBufferPointer(start: buffer, count: rows * m)))

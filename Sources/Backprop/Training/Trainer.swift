@@ -71,6 +71,35 @@ public struct Trainer<Scalar: BackpropScalar> {
     return total / Scalar(count)
   }
 
+  /// One optimizer step t with gradients you hold as a value, e.g. from `network.gradients(inputs:targets:)`,
+  /// clipped or averaged by your own code. The same update as ``step(_:inputs:targets:)`` applies after its
+  /// backward pass.
+  ///
+  /// - Throws: `BackpropError.shapeMismatch` naming the first tensor whose shape differs from the network's, and
+  ///   `BackpropError.notFinite` for a NaN or infinite gradient; the network is untouched then.
+  public mutating func apply(_ gradients: Gradients<Scalar>, to network: inout Network<Scalar>) throws {
+    guard gradients.weights.count == network.layers.count, gradients.biases.count == network.layers.count else {
+      throw BackpropError.shapeMismatch(
+        context: "Trainer.apply(_:to:)", expected: "gradients for \(network.layers.count) layers",
+        found: "\(gradients.weights.count) weight and \(gradients.biases.count) bias tensors")
+    }
+    for (l, layer) in network.layers.enumerated() {
+      guard gradients.weights[l].shape == layer.weights.shape else {
+        throw BackpropError.shapeMismatch(
+          context: "layer \(l + 1), dW", expected: "\(layer.weights.shape) like W", found: "\(gradients.weights[l].shape)")
+      }
+      guard gradients.biases[l].count == layer.biases.count else {
+        throw BackpropError.shapeMismatch(
+          context: "layer \(l + 1), db", expected: "\(layer.biases.count) entries like b", found: "\(gradients.biases[l].count)")
+      }
+      try gradients.weights[l].checkFinite(name: "gradient dW[\(l + 1)]")
+      try Matrix(column: gradients.biases[l]).checkFinite(name: "gradient db[\(l + 1)]")
+    }
+    let workspace = try prepare(for: network, batchSize: 1)
+    workspace.store(gradients)
+    applyGradients(in: workspace, to: &network)
+  }
+
   // MARK: One step
 
   /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`.
@@ -82,6 +111,12 @@ public struct Trainer<Scalar: BackpropScalar> {
         step: step + 1, cost: Double(cost), hint: "try a lower learning rate, or check the data for extreme values")
     }
     network.backward(workspace)
+    applyGradients(in: workspace, to: &network)
+    return cost
+  }
+
+  /// One optimizer step t on every parameter tensor, from the gradients in the workspace's dW and db.
+  private mutating func applyGradients(in workspace: Workspace<Scalar>, to network: inout Network<Scalar>) {
     step += 1
     var tensor = 0
     for l in network.layers.indices {
@@ -96,7 +131,6 @@ public struct Trainer<Scalar: BackpropScalar> {
       }
       tensor += 1
     }
-    return cost
   }
 
   private mutating func apply(_ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, tensor: Int) {

@@ -27,6 +27,28 @@ struct TrainerTests {
     #expect(abs(network.layers[0].biases[0] - 0.7) < 1e-15)
   }
 
+  @Test("applying gradients held as a value is the same update as a step")
+  func applyGradientsValue() throws {
+    let (start, x, y) = try problem(seed: 6)
+    var stepped = start, applied = start
+    var a = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.2))
+    var b = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.2))
+    for _ in 0..<3 {
+      _ = try a.step(&stepped, inputs: x, targets: y)
+      try b.apply(applied.gradients(inputs: x, targets: y), to: &applied)
+    }
+    #expect(stepped == applied)
+    #expect(b.step == 3)
+    var wrong = try start.gradients(inputs: x, targets: y)
+    wrong.weights[1] = Matrix(rows: 3, columns: 4)
+    do {
+      try b.apply(wrong, to: &applied)
+      Issue.record("expected a shape error")
+    } catch {
+      #expect("\(error)" == "layer 2, dW: expected 2×4 like W, found 3×4")
+    }
+  }
+
   @Test("an epoch is mini-batch steps in a seeded shuffled order, the last partial batch kept")
   func epochMatchesManualSteps() throws {
     let (start, x, y) = try problem(seed: 11)
