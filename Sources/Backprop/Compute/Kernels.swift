@@ -10,12 +10,24 @@ enum Kernels {
   ///
   /// op(A) is m × k, op(B) is k × n and C is m × n. When β is 0, C is overwritten without being read, so garbage
   /// (even NaN) in C does not leak into the result.
+  ///
+  /// For A·Bᵀ, a `scratch` buffer of k × n elements lets B be transposed first, so the inner loop runs along
+  /// contiguous rows (and vectorizes) instead of being a dot product. Each C[i, j] is summed over p in the same
+  /// order either way.
   @inline(__always)
   static func gemm<T: BackpropScalar>(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-    beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+    beta: T, c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>? = nil
   ) {
+    if !transposeA, transposeB, let scratch {
+      for j in 0..<n {
+        for p in 0..<k { scratch[p * n + j] = b[j * ldb + p] }
+      }
+      gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+           b: scratch, ldb: n, beta: beta, c: c, ldc: ldc)
+      return
+    }
     for i in 0..<m {
       let row = c + i * ldc
       if beta == 0 {

@@ -63,7 +63,8 @@ extension Network {
       let aPrev = l == 0 ? workspace.x : workspace.a[l - 1]
       Kernels.gemm(
         transposeA: false, transposeB: true, m: layer.outputs, n: layer.inputs, k: m,
-        alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs)
+        alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs,
+        scratch: workspace.scratch)
       if layer.hasBiases {
         Kernels.rowSums(delta, rows: layer.outputs, columns: m, scale: scale, into: workspace.db[l])
       }

@@ -23,6 +23,8 @@ final class Workspace<Scalar: BackpropScalar> {
   let db: [UnsafeMutablePointer<Scalar>]
   /// ∂C/∂X, n[0] × m, written only when asked for.
   let inputGradient: UnsafeMutablePointer<Scalar>
+  /// Room for the transpose of the largest A[l−1] (m × n[l−1]), so dW = δ·A_prevᵀ runs as a plain product.
+  let scratch: UnsafeMutablePointer<Scalar>
 
   private let storage: UnsafeMutablePointer<Scalar>
 
@@ -32,8 +34,9 @@ final class Workspace<Scalar: BackpropScalar> {
     let layers = sizes.count - 1
     let perLayer = (1...layers).map { sizes[$0] * capacity }
     let parameters = (1...layers).map { sizes[$0] * sizes[$0 - 1] + sizes[$0] }
+    let widest = sizes.dropLast().max()! * capacity
     let total = 2 * sizes[0] * capacity + sizes[layers] * capacity + 3 * perLayer.reduce(0, +)
-      + parameters.reduce(0, +)
+      + parameters.reduce(0, +) + widest
     storage = .allocate(capacity: total)
     storage.initialize(repeating: 0, count: total)
 
@@ -50,6 +53,7 @@ final class Workspace<Scalar: BackpropScalar> {
     delta = perLayer.map(take)
     dW = (1...layers).map { take(sizes[$0] * sizes[$0 - 1]) }
     db = (1...layers).map { take(sizes[$0]) }
+    scratch = take(widest)
   }
 
   deinit { storage.deallocate() }

@@ -50,23 +50,57 @@ public struct Trainer<Scalar: BackpropScalar> {
     _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>, batchSize: Int,
     shuffle: Bool = true, using generator: inout SeededGenerator
   ) throws -> Scalar {
+    try network.checkInputs(inputs, targets: targets)
+    return try epoch(&network, count: inputs.columns, batchSize: batchSize, shuffle: shuffle, using: &generator) {
+      $0.gather(inputs: inputs, targets: targets, indices: $1)
+    }
+  }
+
+  /// One pass over a labelled data set, as ``epoch(_:inputs:targets:batchSize:shuffle:using:)`` does over
+  /// matrices: shuffled by `generator`, the last partial batch kept, features standardized if asked.
+  /// `afterBatch(done, total, cost)` is called after each update, e.g. to draw a progress bar.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func epoch(
+    _ network: inout Network<Scalar>, on data: Dataset, batchSize: Int, standardization: Standardization? = nil,
+    shuffle: Bool = true, using generator: inout SeededGenerator,
+    afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void = { _, _, _ in }
+  ) throws -> Scalar {
+    try network.check(data, standardization: standardization)
+    guard data.labels != nil else {
+      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "labelled samples to train on")
+    }
+    return try epoch(
+      &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator, afterBatch: afterBatch
+    ) {
+      $0.gather(data, indices: $1, standardization: standardization)
+    }
+  }
+
+  private mutating func epoch(
+    _ network: inout Network<Scalar>, count: Int, batchSize: Int, shuffle: Bool, using generator: inout SeededGenerator,
+    afterBatch: (Int, Int, Scalar) -> Void = { _, _, _ in },
+    gather: (Workspace<Scalar>, ArraySlice<Int>) -> Void
+  ) throws -> Scalar {
     guard batchSize > 0 else {
       throw BackpropError.invalidArgument(name: "batch size", value: "\(batchSize)", expected: "at least 1")
     }
-    try network.checkInputs(inputs, targets: targets)
-    let count = inputs.columns
+    guard count > 0 else {
+      throw BackpropError.invalidArgument(name: "data", value: "0 samples", expected: "at least one sample")
+    }
     let workspace = try prepare(for: network, batchSize: min(batchSize, count))
     order.removeAll(keepingCapacity: true)
     order.append(contentsOf: 0..<count)
     if shuffle { generator.shuffle(&order) }
 
+    let batches = (count + batchSize - 1) / batchSize
     var total: Scalar = 0
-    var start = 0
-    while start < count {
-      let end = min(start + batchSize, count)
-      workspace.gather(inputs: inputs, targets: targets, indices: order[start..<end])
-      total += try update(&network, workspace) * Scalar(end - start)
-      start = end
+    for batch in 0..<batches {
+      let start = batch * batchSize, end = min(start + batchSize, count)
+      gather(workspace, order[start..<end])
+      let cost = try update(&network, workspace)
+      total += cost * Scalar(end - start)
+      afterBatch(batch + 1, batches, cost)
     }
     return total / Scalar(count)
   }

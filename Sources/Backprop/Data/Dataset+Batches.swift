@@ -1,0 +1,57 @@
+extension Workspace {
+  /// Gathers the samples `indices` of `dataset` as the batch: A[0] gets one column per sample (bytes scaled to
+  /// [0, 1], then standardized if asked), and Y the one-hot labels when the data set has them.
+  func gather(_ dataset: Dataset, indices: ArraySlice<Int>, standardization: Standardization?) {
+    precondition(indices.count <= capacity, "batch larger than the workspace")
+    m = indices.count
+    let n = dataset.featureCount
+    switch dataset.features {
+    case .bytes(let bytes):
+      bytes.withUnsafeBufferPointer { source in
+        for (j, sample) in indices.enumerated() {
+          let row = source.baseAddress! + sample * n
+          for k in 0..<n { x[k * m + j] = Scalar(row[k]) / 255 }
+        }
+      }
+    case .floats(let floats):
+      floats.withUnsafeBufferPointer { source in
+        for (j, sample) in indices.enumerated() {
+          let row = source.baseAddress! + sample * n
+          for k in 0..<n { x[k * m + j] = Scalar(row[k]) }
+        }
+      }
+    }
+    if let standardization {
+      for k in 0..<n {
+        let mu = Scalar(standardization.mean[k]), s = Scalar(standardization.scale[k])
+        let row = x + k * m
+        for j in 0..<m { row[j] = (row[j] - mu) / s }
+      }
+    }
+    guard let labels = dataset.labels else { return }
+    let classes = sizes[sizes.count - 1]
+    y.update(repeating: 0, count: classes * m)
+    for (j, sample) in indices.enumerated() { y[labels[sample] * m + j] = 1 }
+  }
+}
+
+extension Network {
+  /// Checks that `dataset` fits: n[0] features and, when it has labels, n[L] classes.
+  func check(_ dataset: Dataset, standardization: Standardization?) throws {
+    guard dataset.featureCount == layers[0].inputs else {
+      throw BackpropError.shapeMismatch(
+        context: "layer 1, Z = W·A_prev with W of shape \(layers[0].weights.shape)",
+        expected: "samples of \(layers[0].inputs) features", found: "\(dataset.featureCount) features in \(dataset.source)")
+    }
+    if dataset.labels != nil, dataset.classCount != layers[layers.count - 1].outputs {
+      throw BackpropError.shapeMismatch(
+        context: "layer \(layers.count) (output)", expected: "\(layers[layers.count - 1].outputs) classes, one per output",
+        found: "\(dataset.classCount) classes in \(dataset.source)")
+    }
+    if let standardization, standardization.mean.count != dataset.featureCount || standardization.scale.count != dataset.featureCount {
+      throw BackpropError.shapeMismatch(
+        context: "standardization", expected: "\(dataset.featureCount) means and scales",
+        found: "\(standardization.mean.count) and \(standardization.scale.count)")
+    }
+  }
+}

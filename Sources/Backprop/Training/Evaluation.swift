@@ -1,0 +1,107 @@
+/// How a classifier does on labelled data: the cost, the accuracy and the confusion matrix, with precision and
+/// recall per class.
+public struct Evaluation: Sendable, Equatable {
+  /// The mean cost C over the samples.
+  public var loss: Double
+  /// `confusionMatrix[t][p]` counts the samples of true class t predicted as class p (rows = true class).
+  public var confusionMatrix: [[Int]]
+  /// The class names, by index.
+  public var classNames: [String]
+
+  public init(loss: Double, confusionMatrix: [[Int]], classNames: [String]) {
+    self.loss = loss
+    self.confusionMatrix = confusionMatrix
+    self.classNames = classNames
+  }
+
+  /// The number of samples.
+  public var count: Int { confusionMatrix.reduce(0) { $0 + $1.reduce(0, +) } }
+
+  /// The fraction predicted correctly: the diagonal over the total.
+  public var accuracy: Double {
+    count == 0 ? 0 : Double(confusionMatrix.indices.reduce(0) { $0 + confusionMatrix[$1][$1] }) / Double(count)
+  }
+
+  /// Of the samples predicted as class c, the fraction that are c; nil when none was predicted as c.
+  public func precision(of c: Int) -> Double? {
+    let predicted = confusionMatrix.reduce(0) { $0 + $1[c] }
+    return predicted == 0 ? nil : Double(confusionMatrix[c][c]) / Double(predicted)
+  }
+
+  /// Of the samples of class c, the fraction predicted as c; nil when there are none.
+  public func recall(of c: Int) -> Double? {
+    let actual = confusionMatrix[c].reduce(0, +)
+    return actual == 0 ? nil : Double(confusionMatrix[c][c]) / Double(actual)
+  }
+}
+
+extension Network {
+  /// The cost, accuracy and confusion matrix on labelled `data`, by forward passes over batches of `batchSize`.
+  /// The predicted class of a sample is its largest output (the first on a tie).
+  ///
+  /// - Throws: `BackpropError` when the data does not fit the network or has no labels.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public func evaluate(on data: Dataset, standardization: Standardization? = nil, batchSize: Int = 1000) throws -> Evaluation {
+    try check(data, standardization: standardization)
+    guard let labels = data.labels else {
+      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "labelled samples to evaluate on")
+    }
+    let classes = layers[layers.count - 1].outputs
+    var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+    var total = 0.0
+    try forEachBatch(of: data, standardization: standardization, batchSize: batchSize) { workspace, indices in
+      total += Double(cost(workspace)) * Double(indices.count)
+      let output = workspace.a[layers.count - 1], m = workspace.m
+      for (j, sample) in indices.enumerated() {
+        confusion[labels[sample]][Self.argmax(output, column: j, rows: classes, columns: m)] += 1
+      }
+    }
+    return Evaluation(loss: total / Double(data.count), confusionMatrix: confusion, classNames: data.classNames)
+  }
+
+  /// The outputs ŷ for every sample of `data` (n[L] × N, one column per sample, in the data's order).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public func predict(_ data: Dataset, standardization: Standardization? = nil, batchSize: Int = 1000) throws -> Matrix<Scalar> {
+    var unlabelled = data
+    unlabelled.labels = nil
+    try check(unlabelled, standardization: standardization)
+    let outputs = layers[layers.count - 1].outputs
+    var result = Matrix<Scalar>(rows: outputs, columns: data.count)
+    try forEachBatch(of: unlabelled, standardization: standardization, batchSize: batchSize) { workspace, indices in
+      let output = workspace.a[layers.count - 1], m = workspace.m
+      for (j, sample) in indices.enumerated() {
+        for k in 0..<outputs { result[k, sample] = output[k * m + j] }
+      }
+    }
+    return result
+  }
+
+  /// Runs the forward pass over `data` in order, batch by batch, and hands each batch's workspace to `body`.
+  private func forEachBatch(
+    of data: Dataset, standardization: Standardization?, batchSize: Int,
+    _ body: (Workspace<Scalar>, ArraySlice<Int>) throws -> Void
+  ) throws {
+    guard batchSize > 0 else {
+      throw BackpropError.invalidArgument(name: "batch size", value: "\(batchSize)", expected: "at least 1")
+    }
+    guard data.count > 0 else { return }
+    let workspace = Workspace<Scalar>(sizes: sizes, capacity: min(batchSize, data.count))
+    let order = Array(0..<data.count)
+    var start = 0
+    while start < data.count {
+      let indices = order[start..<min(start + batchSize, data.count)]
+      workspace.gather(data, indices: indices, standardization: standardization)
+      forward(workspace)
+      try body(workspace, indices)
+      start += indices.count
+    }
+  }
+
+  static func argmax(_ output: UnsafeMutablePointer<Scalar>, column j: Int, rows: Int, columns m: Int) -> Int {
+    var best = 0
+    for k in 1..<max(rows, 1) where output[k * m + j] > output[best * m + j] { best = k }
+    return best
+  }
+}
