@@ -16,7 +16,13 @@ let package = Package(
     // MARK: Library
     .target(
       name: "Backprop",
-      dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+      dependencies: ["CBackpropZlib", .product(name: "RealModule", package: "swift-numerics")]
+    ),
+    // The system zlib, opened with dlopen at run time (see its README).
+    .target(
+      name: "CBackpropZlib",
+      exclude: ["README.md"],
+      linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
     ),
 
     // MARK: Command-line tool

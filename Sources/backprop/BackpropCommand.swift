@@ -7,5 +7,8 @@ struct BackpropCommand: ParsableCommand {
     commandName: "backprop",
     abstract: "Train feed-forward neural networks by backpropagation, and see it done number by number.",
     version: "0.1.0",
-    subcommands: [ExampleCommand.self, ExplainCommand.self, GradCheckCommand.self])
+    subcommands: [
+      TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, ExampleCommand.self, ExplainCommand.self,
+      GradCheckCommand.self,
+    ])
 }

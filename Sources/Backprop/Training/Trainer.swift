@@ -26,6 +26,14 @@ public struct Trainer<Scalar: BackpropScalar> {
     self.optimizer = optimizer
   }
 
+  /// A trainer that goes on from saved state: the optimizer's slots per parameter tensor (W[1], b[1], W[2], …)
+  /// and the step count t. The slots are checked against the network at the first step.
+  public init(optimizer: any Optimizer, state: [[Scalar]], step: Int) {
+    self.optimizer = optimizer
+    self.state = state
+    self.step = step
+  }
+
   /// One update on one batch, the whole of `inputs` (n[0] × m) and `targets` (n[L] × m).
   ///
   /// - Returns: the cost C on this batch before the update.

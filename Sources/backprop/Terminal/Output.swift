@@ -10,13 +10,16 @@ enum Output {
   }
 
   /// Rows of cells, each column padded to its widest cell; the first row is the header.
-  static func table(_ rows: [[String]], indent: String = "  ") -> String {
+  /// Numbers read best right-aligned (`rightAligned`: every column but the first).
+  static func table(_ rows: [[String]], indent: String = "  ", rightAligned: Bool = false) -> String {
     let widths = (0..<(rows.map(\.count).max() ?? 0)).map { column in
       rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0
     }
     return rows.map { row in
       indent + row.enumerated().map { column, cell in
-        column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        let pad = String(repeating: " ", count: widths[column] - cell.count)
+        if rightAligned && column > 0 { return pad + cell }
+        return column == row.count - 1 ? cell : cell + pad
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }

@@ -1,0 +1,124 @@
+/// A whole training run over a labelled data set, epoch by epoch, that can be saved after any epoch and resumed to
+/// end on exactly the bits an uninterrupted run ends on.
+///
+/// Every random choice flows from one ``SeededGenerator`` seeded with the configuration's seed, in this order:
+/// the initial weights, then the validation split (a shuffle of 0..<N whose last ⌊N·split⌉ indices are held out),
+/// then one shuffle per epoch. A resumed run replays the first two from the seed, then restores the parameters,
+/// the optimizer's state, the step count and the generator's state from the checkpoint.
+///
+/// The run reports, it never prints: ``runEpoch(afterBatch:)`` returns an ``EpochReport``.
+public struct TrainingRun<Scalar: BackpropScalar> {
+  /// What decides the run.
+  public private(set) var configuration: TrainingConfiguration
+  /// The network being trained.
+  public private(set) var network: Network<Scalar>
+  /// The samples trained on (the data set less the validation split).
+  public let training: Dataset
+  /// The held-out samples, when there is a validation split.
+  public let validation: Dataset?
+  /// μ and s fitted on `training`, when the configuration asks to standardize.
+  public let standardization: Standardization?
+  /// The number of epochs completed.
+  public private(set) var epoch = 0
+
+  private var trainer: Trainer<Scalar>
+  private var generator: SeededGenerator
+
+  /// A fresh run on `data`.
+  ///
+  /// - Throws: `BackpropError` when the configuration is out of range or does not fit the data (n[0] features,
+  ///   n[L] classes), or the split leaves no sample on one side.
+  public init(configuration: TrainingConfiguration, data: Dataset) throws {
+    try configuration.validate()
+    var generator = SeededGenerator(seed: configuration.seed)
+    let network = try Network<Scalar>(
+      sizes: configuration.sizes, activations: configuration.activations, loss: configuration.loss,
+      initializer: configuration.initializer, using: &generator)
+    (training, validation) = try Self.split(data, fraction: configuration.validationSplit, using: &generator)
+    standardization = configuration.standardize ? Standardization(fitting: training) : nil
+    try network.check(training, standardization: standardization)
+    guard training.labels != nil else {
+      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "labelled samples to train on")
+    }
+    self.configuration = configuration
+    self.network = network
+    self.generator = generator
+    self.trainer = Trainer(optimizer: try configuration.optimizer.make())
+  }
+
+  /// A run resumed from `checkpoint` on the same `data`, to reach `epochs` (by default the checkpoint's).
+  ///
+  /// - Throws: `BackpropError` when the checkpoint holds no training state or does not fit the data.
+  public init(resuming checkpoint: ModelFile<Scalar>, data: Dataset, epochs: Int? = nil) throws {
+    guard let state = checkpoint.training else {
+      throw BackpropError.invalidArgument(
+        name: "checkpoint", value: "a model without training state", expected: "a checkpoint written during training")
+    }
+    var configuration = state.configuration
+    if let epochs { configuration.epochs = epochs }
+    try self.init(configuration: configuration, data: data)
+    guard checkpoint.network.sizes == network.sizes else {
+      throw BackpropError.shapeMismatch(
+        context: "checkpoint", expected: "layer sizes \(network.sizes) from its configuration",
+        found: "\(checkpoint.network.sizes)")
+    }
+    network = checkpoint.network
+    trainer = Trainer(optimizer: try configuration.optimizer.make(), state: state.optimizerState, step: state.step)
+    generator.state = state.generatorState
+    epoch = state.epoch
+  }
+
+  /// Whether the run has reached its epochs.
+  public var isFinished: Bool { epoch >= configuration.epochs }
+
+  /// One epoch: shuffled mini-batches over `training`, then the validation set's evaluation.
+  /// `afterBatch(done, total, cost)` follows the epoch batch by batch.
+  public mutating func runEpoch(afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void = { _, _, _ in }) throws
+    -> EpochReport
+  {
+    let loss = try trainer.epoch(
+      &network, on: training, batchSize: configuration.batchSize, standardization: standardization,
+      using: &generator, afterBatch: afterBatch)
+    epoch += 1
+    let evaluation = try validation.map { try network.evaluate(on: $0, standardization: standardization) }
+    return EpochReport(epoch: epoch, trainingLoss: Double(loss), validation: evaluation)
+  }
+
+  /// The model file of the run as it stands: the network, its input description (with the run's
+  /// standardization), and the training state that ``init(resuming:data:epochs:)`` needs.
+  public func checkpoint(classNames: [String], input: InputDescription) -> ModelFile<Scalar> {
+    var input = input
+    input.standardization = standardization
+    return ModelFile(
+      network: network, classNames: classNames, input: input,
+      training: TrainingState(
+        configuration: configuration, epoch: epoch, step: trainer.step, generatorState: generator.state,
+        optimizerState: trainer.state))
+  }
+
+  /// Shuffles 0..<N with `generator` and holds out the last ⌊N·fraction⌉ indices; each side keeps file order.
+  static func split(_ data: Dataset, fraction: Double, using generator: inout SeededGenerator) throws
+    -> (Dataset, Dataset?)
+  {
+    guard fraction > 0 else { return (data, nil) }
+    let held = Int((Double(data.count) * fraction).rounded())
+    guard held > 0, held < data.count else {
+      throw BackpropError.invalidArgument(
+        name: "validation split", value: "\(fraction)",
+        expected: "a fraction that leaves samples on both sides of \(data.count) (it holds out \(held))")
+    }
+    var order = Array(0..<data.count)
+    generator.shuffle(&order)
+    return (data.subset(order.dropLast(held).sorted()), data.subset(order.suffix(held).sorted()))
+  }
+}
+
+/// What one epoch did.
+public struct EpochReport: Sendable {
+  /// The epoch just completed, from 1.
+  public var epoch: Int
+  /// The mean cost over the epoch's batches, each taken before its update.
+  public var trainingLoss: Double
+  /// The held-out samples' evaluation, when there is a validation split.
+  public var validation: Evaluation?
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Backprop
+
+/// `backprop evaluate`: a saved model's loss, accuracy and confusion matrix on labelled data.
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluate", abstract: "Report a saved model's loss, accuracy and confusion matrix on labelled data.")
+
+  @Argument(help: "The model file (safetensors) written by `backprop train`.")
+  var model: String
+
+  @Option(help: "An IDX directory or a CSV file. Default: the bundled MNIST.")
+  var data: String?
+
+  @Option(help: "For an IDX directory: train or test.")
+  var split: String = "test"
+
+  @Option(name: .customLong("label-column"), help: "The CSV label column, by name or 0-based index (default: the one used in training).")
+  var labelColumn: String?
+
+  @Flag(help: "Print JSON: loss, accuracy, confusion_matrix (rows = true class), classes, precision, recall, count.")
+  var json = false
+
+  func validate() throws {
+    guard IDXReader.Split(rawValue: split) != nil else { throw ValidationError("--split \(split): expected train or test") }
+  }
+
+  func run() throws {
+    let file = try ModelFile<Float>.read(from: model)
+    let path = try DataLoading.resolve(data)
+    let (raw, _) = try DataLoading.labelled(
+      path, split: IDXReader.Split(rawValue: split)!, labelColumn: labelColumn ?? file.input.labelColumn,
+      classNames: file.classNames.isEmpty ? nil : file.classNames)
+    let evaluation = try file.network.evaluate(on: file.input.prepare(raw), standardization: file.input.standardization)
+    if json {
+      try Output.json(EvaluationReport.JSON(evaluation))
+    } else {
+      print(EvaluationReport.text(evaluation, title: "\(model) on \(raw.source)"))
+    }
+  }
+}

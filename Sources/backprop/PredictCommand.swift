@@ -1,0 +1,68 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// `backprop predict`: a saved model's predictions for new inputs, as CSV.
+struct PredictCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "predict",
+    abstract: "Predict the class of every input row with a saved model; writes CSV.",
+    discussion: """
+      The input is a CSV file with a header (a column with the training label's name is ignored), an IDX images \
+      file, or an IDX directory (its test images). The output has a header and one row per input row, in input \
+      order: the predicted label, its probability, and the probability of every class (p_<class>).
+      """)
+
+  @Argument(help: "The model file (safetensors) written by `backprop train`.")
+  var model: String
+
+  @Option(help: "The inputs: a CSV file, an IDX images file or an IDX directory.")
+  var input: String
+
+  @Option(help: "Write the CSV here (atomically) instead of to standard output.")
+  var output: String?
+
+  func validate() throws {
+    if let output { try Files.checkWritable(output) }
+  }
+
+  func run() throws {
+    let file = try ModelFile<Float>.read(from: model)
+    let raw = try inputs(labelColumn: file.input.labelColumn)
+    let outputs = try file.network.predict(file.input.prepare(raw), standardization: file.input.standardization)
+    let names = file.classNames.isEmpty ? (0..<outputs.rows).map(String.init) : file.classNames
+    var csv = (["label", "probability"] + names.map { "p_" + $0 }).map(Self.quoted).joined(separator: ",") + "\n"
+    for j in 0..<outputs.columns {
+      let column = outputs.column(j)
+      let best = column.indices.max { column[$0] < column[$1] } ?? 0
+      csv += ([Self.quoted(names[best]), "\(column[best])"] + column.map { "\($0)" }).joined(separator: ",") + "\n"
+    }
+    if let output {
+      try writeAtomically(Array(csv.utf8), to: output)
+    } else {
+      print(csv, terminator: "")
+    }
+  }
+
+  private func inputs(labelColumn: String?) throws -> Dataset {
+    if DataLoading.isDirectory(input) { return try IDXReader.readDirectory(input, split: .test) }
+    if Self.looksLikeIDX(input) { return try IDXReader.read(images: input, labels: nil) }
+    let header = try DataLoading.header(of: input)
+    var data = try CSVReader.read(input, labelColumn: labelColumn.flatMap { header.contains($0) ? .name($0) : nil })
+    data.labels = nil
+    return data
+  }
+
+  /// IDX images start with the bytes 00 00 08 03; gzip with 1f 8b.
+  static func looksLikeIDX(_ path: String) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+    defer { try? handle.close() }
+    let start = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+    return start == [0, 0, 8, 3] || start.starts(with: [0x1F, 0x8B])
+  }
+
+  /// A CSV field, quoted when it holds a comma, a quote or a line break.
+  static func quoted(_ field: String) -> String {
+    field.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+  }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+
+/// Checks and writes for the files the commands produce.
+enum Files {
+  /// Fails early, before any training, when `path` could not be written: its folder is missing or read-only, or
+  /// it names a folder.
+  static func checkWritable(_ path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let folder = url.deletingLastPathComponent().path
+    if DataLoading.isDirectory(path) {
+      throw ValidationError("\(path): cannot write: it is a folder")
+    }
+    guard DataLoading.isDirectory(folder) else {
+      throw ValidationError("\(path): cannot write: the folder \(folder) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: folder) else {
+      throw ValidationError("\(path): cannot write: the folder \(folder) is not writable")
+    }
+  }
+}
+
+/// `--history FILE.jsonl`: one JSON object per line, flushed as each epoch ends.
+struct HistoryFile {
+  struct Epoch: Encodable {
+    var epoch: Int, trainLoss: Double, seconds: Double
+    var valLoss: Double?, valAccuracy: Double?, testLoss: Double?, testAccuracy: Double?
+    enum CodingKeys: String, CodingKey {
+      case epoch, seconds
+      case trainLoss = "train_loss", valLoss = "val_loss", valAccuracy = "val_accuracy"
+      case testLoss = "test_loss", testAccuracy = "test_accuracy"
+    }
+  }
+
+  struct Final: Encodable {
+    var testLoss: Double, testAccuracy: Double
+    enum CodingKeys: String, CodingKey {
+      case testLoss = "test_loss", testAccuracy = "test_accuracy"
+    }
+  }
+
+  private let handle: FileHandle
+  private let encoder: JSONEncoder
+
+  /// Opens `path`, emptied first unless `append` (a resumed run adds to its history).
+  init(path: String, append: Bool) throws {
+    if !append || !FileManager.default.fileExists(atPath: path) {
+      guard FileManager.default.createFile(atPath: path, contents: nil) else {
+        throw ValidationError("\(path): cannot write the history file")
+      }
+    }
+    guard let handle = FileHandle(forWritingAtPath: path) else {
+      throw ValidationError("\(path): cannot write the history file")
+    }
+    handle.seekToEndOfFile()
+    self.handle = handle
+    encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+  }
+
+  mutating func append<T: Encodable>(_ record: T) throws {
+    try handle.write(contentsOf: encoder.encode(record) + Data("\n".utf8))
+    try handle.synchronize()
+  }
+}

@@ -1,0 +1,39 @@
+import Backprop
+import Testing
+
+@Suite("Evaluation")
+struct EvaluationTests {
+  @Test("accuracy, precision and recall from a hand-made confusion matrix")
+  func metrics() {
+    // rows = true class: 5 of class a (4 right), 3 of b (1 right, 2 taken for a), 2 of c (both right).
+    let evaluation = Evaluation(loss: 0.5, confusionMatrix: [[4, 1, 0], [2, 1, 0], [0, 0, 2]], classNames: ["a", "b", "c"])
+    #expect(evaluation.count == 10)
+    #expect(evaluation.accuracy == 0.7)
+    #expect(evaluation.precision(of: 0) == 4.0 / 6)
+    #expect(evaluation.recall(of: 0) == 0.8)
+    #expect(evaluation.precision(of: 1) == 0.5)
+    #expect(evaluation.recall(of: 1) == 1.0 / 3)
+    #expect(evaluation.precision(of: 2) == 1 && evaluation.recall(of: 2) == 1)
+    let empty = Evaluation(loss: 0, confusionMatrix: [[0, 0], [3, 0]], classNames: ["x", "y"])
+    #expect(empty.precision(of: 1) == nil)
+    #expect(empty.recall(of: 0) == nil)
+  }
+
+  @Test("evaluate counts each sample's largest output against its label, and averages the cost")
+  func evaluateOnData() throws {
+    // Identity weights and a softmax: the predicted class is the largest feature.
+    var w = Matrix<Double>(rows: 3, columns: 3)
+    for i in 0..<3 { w[i, i] = 1 }
+    let network = try Network(layers: [Dense(weights: w, activation: .softmax)], loss: .crossEntropy)
+    let data = try Dataset(
+      features: .floats([3, 1, 0, 0, 2, 1, 0, 0, 5, 9, 1, 1]), count: 4, featureCount: 3, labels: [0, 1, 1, 0],
+      classNames: ["a", "b", "c"], source: "hand")
+    let evaluation = try network.evaluate(on: data, batchSize: 3)
+    #expect(evaluation.confusionMatrix == [[2, 0, 0], [0, 1, 1], [0, 0, 0]])
+    let x = try Matrix<Double>(rows: [[3, 0, 0, 9], [1, 2, 0, 1], [0, 1, 5, 1]])
+    let y = try Matrix<Double>(rows: [[1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 0, 0]])
+    #expect(abs(evaluation.loss - (try network.cost(inputs: x, targets: y))) < 1e-15)
+    let outputs = try network.predict(data)
+    #expect(outputs == (try network.predict(x)))
+  }
+}
