@@ -42,7 +42,7 @@ let package = Package(
       exclude: ["Fixtures"]
     ),
     .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport"]),
-    .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "BackpropTestSupport"]),
+    .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "Backprop", "BackpropTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -59,8 +59,8 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Standardize features with the training data's mean and standard deviation (stored in the model).")
   var standardize = false
 
-  @Option(help: "Where to save the trained model (safetensors).")
-  var out: String = "model.safetensors"
+  @Option(help: "Where to save the trained model (safetensors). Default: model.safetensors, or the --resume file.")
+  var out: String?
 
   @Option(help: "Where to write a checkpoint after every epoch (default: the --out file).")
   var checkpoint: String?
@@ -91,10 +91,14 @@ struct TrainCommand: ParsableCommand {
     if layers != nil, hidden != nil { throw ValidationError("--layers and --hidden: give one or the other") }
     if let layers { _ = try Arguments.sizes(layers, option: "--layers") }
     if let hidden { _ = try Arguments.sizes("1," + hidden + ",1", option: "--hidden") }
-    for path in [out, checkpoint, history].compactMap({ $0 }) { try Files.checkWritable(path) }
+    for path in [output, checkpoint, history].compactMap({ $0 }) { try Files.checkWritable(path) }
   }
 
+  /// Where the model goes: --out, else the file a resumed run came from, else model.safetensors.
+  private var output: String { out ?? resume ?? "model.safetensors" }
+
   func run() throws {
+    let out = output
     let resumed = try resume.map { try ModelFile<Float>.read(from: $0) }
     let dataPath = try DataLoading.resolve(data)
     let (train, column) = try DataLoading.labelled(

@@ -7,7 +7,7 @@ import Testing
 struct CLITests {
   @Test("example xor --json: learned, four outputs")
   func xor() throws {
-    let run = try Backprop.run(["example", "xor", "--json"])
+    let run = try BackpropTool.run(["example", "xor", "--json"])
     #expect(run.status == 0)
     let json = try run.json()
     #expect(json["solved"] as? Bool == true)
@@ -19,7 +19,7 @@ struct CLITests {
 
   @Test("example xor on the plateau says so and hints")
   func xorPlateau() throws {
-    let run = try Backprop.run(["example", "xor", "--learning-rate", "0.1", "--steps", "1000"])
+    let run = try BackpropTool.run(["example", "xor", "--learning-rate", "0.1", "--steps", "1000"])
     #expect(run.status == 0)
     #expect(run.stdout.contains("plateau"))
     #expect(run.stdout.contains("Hint"))
@@ -27,7 +27,7 @@ struct CLITests {
 
   @Test("explain toy --json: gradients w1…w6 equal the reference under the seed's names")
   func explainToy() throws {
-    let json = try Backprop.run(["explain", "toy", "--json"]).json()
+    let json = try BackpropTool.run(["explain", "toy", "--json"]).json()
     let gradients = try #require(json["gradients"] as? [String: Double])
     let reference = ReferenceVectors.case("2").seed_quantities!.compactMapValues(\.number)
     for i in 1...6 {
@@ -41,7 +41,7 @@ struct CLITests {
 
   @Test("explain single-path with the learner's own numbers: θ gradients by the seed's formulas")
   func explainSinglePathCustom() throws {
-    let json = try Backprop.run([
+    let json = try BackpropTool.run([
       "explain", "single-path", "--weights", "-0.3,0.7,1.1", "--input", "-2", "--target", "0.5", "--json",
     ]).json()
     let g = try #require(json["gradients"] as? [String: Double])
@@ -58,7 +58,7 @@ struct CLITests {
 
   @Test("explain single-path prints the seed's equations beside the numbers")
   func explainSinglePathText() throws {
-    let run = try Backprop.run(["explain", "single-path"])
+    let run = try BackpropTool.run(["explain", "single-path"])
     #expect(run.status == 0)
     for text in ["δ⁽³⁾", "eq. 15", "0.003639735189814826", "finite difference"] {
       #expect(run.stdout.contains(text), "missing \(text)")
@@ -68,18 +68,18 @@ struct CLITests {
   @Test("gradcheck from the issue passes with a table, and --json has the stable keys")
   func gradcheck() throws {
     let arguments = ["gradcheck", "--layers", "4,5,4,3", "--activations", "tanh,relu,softmax", "--loss", "cross-entropy"]
-    let text = try Backprop.run(arguments)
+    let text = try BackpropTool.run(arguments)
     #expect(text.status == 0)
     #expect(text.stdout.contains("PASS"))
     #expect(text.stdout.contains("W3"))
-    let json = try Backprop.run(arguments + ["--json"]).json()
+    let json = try BackpropTool.run(arguments + ["--json"]).json()
     #expect(json["passed"] as? Bool == true)
     #expect((json["max_relative_error"] as? Double).map { $0 < 1e-7 } == true)
   }
 
   @Test("gradcheck exits 1 when the error is above the tolerance")
   func gradcheckFails() throws {
-    let run = try Backprop.run(["gradcheck", "--tolerance", "1e-30"])
+    let run = try BackpropTool.run(["gradcheck", "--tolerance", "1e-30"])
     #expect(run.status == 1)
     #expect(run.stdout.contains("FAIL"))
   }
@@ -100,7 +100,7 @@ struct CLITests {
           (["example", "sudoku"], "sudoku"),
         ])
   func badFlags(arguments: [String], message: String) throws {
-    let run = try Backprop.run(arguments)
+    let run = try BackpropTool.run(arguments)
     #expect(run.status != 0)
     #expect(run.status < 128, "killed by a signal: \(run.status)")
     #expect(run.stderr.contains(message), "stderr: \(run.stderr)")
@@ -108,7 +108,7 @@ struct CLITests {
 }
 
 /// The built `backprop` executable, found beside the test bundle.
-enum Backprop {
+enum BackpropTool {
   struct Run {
     var status: Int32, stdout: String, stderr: String
     func json() throws -> [String: Any] {
