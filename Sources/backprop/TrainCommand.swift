@@ -32,29 +32,29 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Hidden layer sizes, e.g. 128,64; inputs and outputs come from the data. Default: 128.")
   var hidden: String?
 
-  @Option(help: "One activation for the hidden layers (the output layer follows the loss), or one per layer.")
-  var activation: String = "relu"
+  @Option(help: "One activation for the hidden layers (the output layer follows the loss), or one per layer. Default: relu.")
+  var activation: String?
 
-  @Option(help: "cross-entropy (softmax output), binary-cross-entropy (sigmoid output) or mean-squared-error.")
-  var loss: String = "cross-entropy"
+  @Option(help: "cross-entropy (softmax output, the default), binary-cross-entropy (sigmoid output) or mean-squared-error.")
+  var loss: String?
 
-  @Option(help: "sgd or adam.")
-  var optimizer: String = "sgd"
+  @Option(help: "sgd (the default) or adam.")
+  var optimizer: String?
 
   @Option(name: .customLong("learning-rate"), help: "η (default: 0.1 for sgd, 0.001 for adam).")
   var learningRate: Double?
 
-  @Option(name: .customLong("batch-size"), help: "Samples per mini-batch.")
-  var batchSize: Int = 64
+  @Option(name: .customLong("batch-size"), help: "Samples per mini-batch. Default: 64.")
+  var batchSize: Int?
 
   @Option(help: "Epochs to train (with --resume: the total to reach).")
   var epochs: Int?
 
-  @Option(help: "The seed of every random choice.")
-  var seed: UInt64 = 1
+  @Option(help: "The seed of every random choice. Default: 1.")
+  var seed: UInt64?
 
-  @Option(name: .customLong("validation-split"), help: "Fraction of the training samples held out for validation.")
-  var validationSplit: Double = 0
+  @Option(name: .customLong("validation-split"), help: "Fraction of the training samples held out for validation. Default: 0.")
+  var validationSplit: Double?
 
   @Flag(help: "Standardize features with the training data's mean and standard deviation (stored in the model).")
   var standardize = false
@@ -75,19 +75,32 @@ struct TrainCommand: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    guard batchSize > 0 else { throw ValidationError("--batch-size \(batchSize): expected at least 1") }
+    if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size \(batchSize): expected at least 1") }
     if let epochs, epochs < 0 { throw ValidationError("--epochs \(epochs): expected 0 or more") }
     if let learningRate, !(learningRate.isFinite && learningRate > 0) {
       throw ValidationError("--learning-rate \(learningRate): expected a finite number greater than 0")
     }
-    guard validationSplit >= 0, validationSplit < 1 else {
+    if let validationSplit, !(validationSplit >= 0 && validationSplit < 1) {
       throw ValidationError("--validation-split \(validationSplit): expected a fraction in [0, 1)")
     }
-    guard OptimizerSettings.Kind(rawValue: optimizer.lowercased()) != nil else {
+    if let optimizer, OptimizerSettings.Kind(rawValue: optimizer.lowercased()) == nil {
       throw ValidationError("--optimizer: unknown optimizer '\(optimizer)'; expected sgd or adam")
     }
-    _ = try Arguments.loss(loss, option: "--loss")
-    _ = try Arguments.activations(activation, option: "--activation")
+    if let loss { _ = try Arguments.loss(loss, option: "--loss") }
+    if let activation { _ = try Arguments.activations(activation, option: "--activation") }
+    if let resume {
+      let fixed: [(String, Bool)] = [
+        ("--layers", layers != nil), ("--hidden", hidden != nil), ("--activation", activation != nil),
+        ("--loss", loss != nil), ("--optimizer", optimizer != nil), ("--learning-rate", learningRate != nil),
+        ("--batch-size", batchSize != nil), ("--seed", seed != nil), ("--validation-split", validationSplit != nil),
+        ("--standardize", standardize),
+      ]
+      if let given = fixed.first(where: \.1) {
+        throw ValidationError(
+          "\(given.0): a resumed run keeps the configuration saved in \(resume); only --epochs, --data, --test, "
+            + "--out, --checkpoint, --history and --quiet can be given")
+      }
+    }
     if layers != nil, hidden != nil { throw ValidationError("--layers and --hidden: give one or the other") }
     if let layers { _ = try Arguments.sizes(layers, option: "--layers") }
     if let hidden { _ = try Arguments.sizes("1," + hidden + ",1", option: "--hidden") }
@@ -159,7 +172,7 @@ struct TrainCommand: ParsableCommand {
   // MARK: Setting up
 
   private func configuration(for data: Dataset) throws -> TrainingConfiguration {
-    let loss = try Arguments.loss(loss, option: "--loss")
+    let loss = try Arguments.loss(loss ?? "cross-entropy", option: "--loss")
     let sizes: [Int]
     if let layers {
       sizes = try Arguments.sizes(layers, option: "--layers")
@@ -173,7 +186,7 @@ struct TrainCommand: ParsableCommand {
       let hiddenSizes = try hidden.map { try Arguments.sizes("1," + $0 + ",1", option: "--hidden").dropFirst().dropLast() } ?? [128]
       sizes = [data.featureCount] + hiddenSizes + [data.classCount]
     }
-    let given = try Arguments.activations(activation, option: "--activation")
+    let given = try Arguments.activations(activation ?? "relu", option: "--activation")
     let output: Activation = switch loss {
     case .crossEntropy: .softmax
     case .binaryCrossEntropy: .sigmoid
@@ -188,11 +201,11 @@ struct TrainCommand: ParsableCommand {
       throw ValidationError(
         "--activation: \(sizes.count - 1) layers need one activation (for the hidden layers) or \(sizes.count - 1); found \(given.count)")
     }
-    let kind = OptimizerSettings.Kind(rawValue: optimizer.lowercased())!
+    let kind = OptimizerSettings.Kind(rawValue: (optimizer ?? "sgd").lowercased())!
     let settings = OptimizerSettings(kind: kind, learningRate: learningRate ?? (kind == .adam ? 1e-3 : 0.1))
     return TrainingConfiguration(
-      sizes: sizes, activations: activations, loss: loss, optimizer: settings, batchSize: batchSize,
-      epochs: epochs ?? 5, seed: seed, validationSplit: validationSplit, standardize: standardize)
+      sizes: sizes, activations: activations, loss: loss, optimizer: settings, batchSize: batchSize ?? 64,
+      epochs: epochs ?? 5, seed: seed ?? 1, validationSplit: validationSplit ?? 0, standardize: standardize)
   }
 
   private func loadTest(dataPath: String, column: String?, classNames: [String]) throws -> Dataset? {

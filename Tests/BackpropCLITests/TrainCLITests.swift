@@ -133,6 +133,7 @@ struct TrainCLITests {
           (["--out", "/nonexistent-folder/m.safetensors"], "does not exist"),
           (["--validation-split", "1.5"], "--validation-split"),
           (["--label-column", "colour"], "colour"),
+          (["--resume", "/tmp/x.safetensors", "--optimizer", "adam"], "a resumed run keeps the configuration"),
         ])
   func badTrainInput(arguments: [String], message: String) throws {
     let scratch = try Scratch()
