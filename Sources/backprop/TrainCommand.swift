@@ -140,8 +140,10 @@ struct TrainCommand: ParsableCommand {
     while !run.isFinished {
       let started = ContinuousClock.now
       let epoch = run.epoch + 1
+      var runningTotal = 0.0
       let report = try run.runEpoch { done, total, cost in
-        progress.update(epoch: epoch, of: config.epochs, done: done, total: total, loss: Double(cost))
+        runningTotal += Double(cost)
+        progress.update(epoch: epoch, of: config.epochs, done: done, total: total, loss: runningTotal / Double(done))
       }
       progress.clear()
       let testEvaluation = report.validation == nil

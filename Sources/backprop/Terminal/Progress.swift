@@ -1,7 +1,8 @@
 import Foundation
 
 /// The progress bar drawn on standard error while an epoch runs, when standard error is a terminal:
-/// `epoch 2/5 [=========>          ] 412/938  loss 0.2113  ETA 3s`. Redrawn at most ten times a second.
+/// `epoch 2/5 [=========>          ] 412/938  loss 0.2113  ETA 3s`, the loss being the epoch's running mean.
+/// Redrawn at most ten times a second.
 struct ProgressBar {
   let enabled: Bool
   private var last = ContinuousClock.now
