@@ -9,7 +9,7 @@ struct EvaluateCommand: ParsableCommand {
   @Argument(help: "The model file (safetensors) written by `backprop train`.")
   var model: String
 
-  @Option(help: "An IDX directory or a CSV file. Default: the bundled MNIST.")
+  @Option(help: "An IDX directory or a CSV file. Default: the test set the model was trained with, else the bundled MNIST.")
   var data: String?
 
   @Option(help: "For an IDX directory: train or test.")
@@ -27,7 +27,11 @@ struct EvaluateCommand: ParsableCommand {
 
   func run() throws {
     let file = try ModelFile<Float>.read(from: model)
-    let path = try DataLoading.resolve(data)
+    let saved = file.training?.configuration
+    if data == nil, saved?.test == nil, file.input.scaling == .none {
+      throw ValidationError("--data: \(model) was trained on CSV data\(saved?.data.map { " (\($0))" } ?? ""); give the file to evaluate on")
+    }
+    let path = try DataLoading.resolve(data ?? saved?.test)
     let (raw, _) = try DataLoading.labelled(
       path, split: IDXReader.Split(rawValue: split)!, labelColumn: labelColumn ?? file.input.labelColumn,
       classNames: file.classNames.isEmpty ? nil : file.classNames)

@@ -15,6 +15,10 @@ struct InspectCommand: ParsableCommand {
   @Flag(help: "With --json, include every tensor's values (row-major).")
   var tensors = false
 
+  func validate() throws {
+    if tensors && !json { throw ValidationError("--tensors: only with --json") }
+  }
+
   func run() throws {
     let file = try ModelFile<Float>.read(from: model)
     let network = file.network

@@ -46,7 +46,8 @@ struct PredictCommand: ParsableCommand {
 
   private func inputs(labelColumn: String?) throws -> Dataset {
     if DataLoading.isDirectory(input) { return try IDXReader.readDirectory(input, split: .test) }
-    if Self.looksLikeIDX(input) { return try IDXReader.read(images: input, labels: nil) }
+    let csv = input.lowercased().hasSuffix(".csv") || input.lowercased().hasSuffix(".csv.gz")
+    if !csv, Self.looksLikeIDX(input) { return try IDXReader.read(images: input, labels: nil) }
     let header = try DataLoading.header(of: input)
     var data = try CSVReader.read(input, labelColumn: labelColumn.flatMap { header.contains($0) ? .name($0) : nil })
     data.labels = nil

@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .customLong("batch-size"), help: "Samples per mini-batch. Default: 64.")
   var batchSize: Int?
 
-  @Option(help: "Epochs to train (with --resume: the total to reach).")
+  @Option(help: "Epochs to train (with --resume: the total to reach). Default: 5.")
   var epochs: Int?
 
   @Option(help: "The seed of every random choice. Default: 1.")
@@ -98,12 +98,12 @@ struct TrainCommand: ParsableCommand {
       if let given = fixed.first(where: \.1) {
         throw ValidationError(
           "\(given.0): a resumed run keeps the configuration saved in \(resume); only --epochs, --data, --test, "
-            + "--out, --checkpoint, --history and --quiet can be given")
+            + "--label-column, --out, --checkpoint, --history and --quiet can be given")
       }
     }
     if layers != nil, hidden != nil { throw ValidationError("--layers and --hidden: give one or the other") }
     if let layers { _ = try Arguments.sizes(layers, option: "--layers") }
-    if let hidden { _ = try Arguments.sizes("1," + hidden + ",1", option: "--hidden") }
+    if let hidden { _ = try Arguments.sizes(hidden, option: "--hidden", minimumCount: 1) }
     for path in [output, checkpoint, history].compactMap({ $0 }) { try Files.checkWritable(path) }
   }
 
@@ -113,62 +113,75 @@ struct TrainCommand: ParsableCommand {
   func run() throws {
     let out = output
     let resumed = try resume.map { try ModelFile<Float>.read(from: $0) }
-    let dataPath = try DataLoading.resolve(data)
+    let saved = resumed?.training?.configuration
+    if let done = resumed?.training?.epoch, let epochs, epochs < done {
+      Self.exit(withError: ValidationError(
+        "--epochs \(epochs): \(resume!) has already completed \(done) epochs; give the total to reach, at least \(done)"))
+    }
+    let dataPath = try DataLoading.resolve(data ?? saved?.data)
     let (train, column) = try DataLoading.labelled(
       dataPath, split: .train, labelColumn: labelColumn ?? resumed?.input.labelColumn,
       classNames: resumed.map(\.classNames))
-    let testSet = try loadTest(dataPath: dataPath, column: column, classNames: train.classNames)
+    let testPath = test ?? saved?.test
+    let testSet = try loadTest(testPath, dataPath: dataPath, column: column, classNames: train.classNames)
 
     var run: TrainingRun<Float>
     if let resumed {
       run = try TrainingRun(resuming: resumed, data: train, epochs: epochs)
     } else {
-      run = try TrainingRun(configuration: configuration(for: train), data: train)
+      var configuration = try configuration(for: train)
+      configuration.data = data.map(Files.absolute)
+      configuration.test = testPath.map(Files.absolute)
+      run = try TrainingRun(configuration: configuration, data: train)
     }
     let input = InputDescription(
       features: train.featureCount, featureNames: train.featureNames, labelColumn: column,
       scaling: { if case .bytes = train.features { .divideBy255 } else { .none } }())
     let checkpointPath = checkpoint ?? out
-    let interruption = Interruption(checkpoint: checkpointPath, resumedFrom: resume)
+    let interruption = Interruption(checkpoint: checkpointPath, history: history, epoch: resumed == nil ? nil : run.epoch)
     interruption.install()
 
     let config = run.configuration
-    say(describe(config, train: run.training, validation: run.validation, test: testSet, source: dataPath, resumedAt: resumed?.training?.epoch))
-    var historyFile = try history.map { try HistoryFile(path: $0, append: resumed != nil) }
-    var progress = ProgressBar(enabled: !quiet && ProgressBar.standardErrorIsTerminal)
+    say(describe(config, train: run.training, validation: run.validation, test: testSet, source: dataPath,
+                 resumedAt: resumed?.training?.epoch))
+    var historyFile = try history.map { try HistoryFile(path: $0, keepingEpochsUpTo: resumed == nil ? 0 : run.epoch) }
 
+    var lastTest: Evaluation?
     while !run.isFinished {
       let started = ContinuousClock.now
       let epoch = run.epoch + 1
+      var progress = ProgressBar(enabled: !quiet && ProgressBar.standardErrorIsTerminal)
       var runningTotal = 0.0
       let report = try run.runEpoch { done, total, cost in
         runningTotal += Double(cost)
         progress.update(epoch: epoch, of: config.epochs, done: done, total: total, loss: runningTotal / Double(done))
       }
       progress.clear()
-      let testEvaluation = report.validation == nil
+      lastTest = report.validation == nil
         ? try testSet.map { try run.network.evaluate(on: $0, standardization: run.standardization) } : nil
       let seconds = (ContinuousClock.now - started).seconds
       try run.checkpoint(classNames: train.classNames, input: input).write(to: checkpointPath)
       interruption.completed(epoch: report.epoch)
-      say(epochLine(report, test: testEvaluation, epochs: config.epochs, seconds: seconds))
+      say(epochLine(report, test: lastTest, epochs: config.epochs, seconds: seconds))
       try historyFile?.append(HistoryFile.Epoch(
         epoch: report.epoch, trainLoss: report.trainingLoss, seconds: seconds,
         valLoss: report.validation?.loss, valAccuracy: report.validation?.accuracy,
-        testLoss: testEvaluation?.loss, testAccuracy: testEvaluation?.accuracy))
+        testLoss: lastTest?.loss, testAccuracy: lastTest?.accuracy))
     }
 
-    let model = run.checkpoint(classNames: train.classNames, input: input)
-    if checkpointPath != out || run.epoch == 0 { try model.write(to: out) }
+    if checkpointPath != out || resumed == nil && config.epochs == 0 {
+      try run.checkpoint(classNames: train.classNames, input: input).write(to: out)
+    }
     if let testSet {
-      let evaluation = try run.network.evaluate(on: testSet, standardization: run.standardization)
+      let evaluation = try lastTest ?? run.network.evaluate(on: testSet, standardization: run.standardization)
       print((quiet ? "" : "\n") + EvaluationReport.text(evaluation, title: "Test set"))
       try historyFile?.append(HistoryFile.Final(testLoss: evaluation.loss, testAccuracy: evaluation.accuracy))
     } else if let validation = run.validation {
-      print("\n" + EvaluationReport.text(try run.network.evaluate(on: validation, standardization: run.standardization),
-                                         title: "Validation set"))
+      print((quiet ? "" : "\n") + EvaluationReport.text(
+        try run.network.evaluate(on: validation, standardization: run.standardization), title: "Validation set"))
     }
-    say("\nSaved the model to \(out)" + (checkpointPath != out ? " (checkpoints in \(checkpointPath))" : ""))
+    print((quiet ? "" : "\n") + "Saved the model after epoch \(run.epoch) to \(out)"
+          + (checkpointPath != out ? " (checkpoints in \(checkpointPath))" : ""))
   }
 
   // MARK: Setting up
@@ -179,13 +192,14 @@ struct TrainCommand: ParsableCommand {
     if let layers {
       sizes = try Arguments.sizes(layers, option: "--layers")
       guard sizes[0] == data.featureCount else {
-        throw ValidationError("--layers \(layers): the data has \(data.featureCount) features per sample, not \(sizes[0])")
+        Self.exit(withError: ValidationError("--layers \(layers): the data has \(data.featureCount) features per sample, not \(sizes[0])"))
       }
       guard sizes[sizes.count - 1] == data.classCount else {
-        throw ValidationError("--layers \(layers): the data has \(data.classCount) classes, not \(sizes[sizes.count - 1]) outputs")
+        Self.exit(withError: ValidationError(
+          "--layers \(layers): the data has \(data.classCount) classes, not \(sizes[sizes.count - 1]) outputs"))
       }
     } else {
-      let hiddenSizes = try hidden.map { try Arguments.sizes("1," + $0 + ",1", option: "--hidden").dropFirst().dropLast() } ?? [128]
+      let hiddenSizes = try hidden.map { try Arguments.sizes($0, option: "--hidden", minimumCount: 1) } ?? [128]
       sizes = [data.featureCount] + hiddenSizes + [data.classCount]
     }
     let given = try Arguments.activations(activation ?? "relu", option: "--activation")
@@ -200,8 +214,8 @@ struct TrainCommand: ParsableCommand {
     } else if given.count == 1 {
       activations = Array(repeating: given[0], count: sizes.count - 2) + [output]
     } else {
-      throw ValidationError(
-        "--activation: \(sizes.count - 1) layers need one activation (for the hidden layers) or \(sizes.count - 1); found \(given.count)")
+      Self.exit(withError: ValidationError(
+        "--activation: \(sizes.count - 1) layers need one activation (for the hidden layers) or \(sizes.count - 1); found \(given.count)"))
     }
     let kind = OptimizerSettings.Kind(rawValue: (optimizer ?? "sgd").lowercased())!
     let settings = OptimizerSettings(kind: kind, learningRate: learningRate ?? (kind == .adam ? 1e-3 : 0.1))
@@ -210,7 +224,7 @@ struct TrainCommand: ParsableCommand {
       epochs: epochs ?? 5, seed: seed ?? 1, validationSplit: validationSplit ?? 0, standardize: standardize)
   }
 
-  private func loadTest(dataPath: String, column: String?, classNames: [String]) throws -> Dataset? {
+  private func loadTest(_ test: String?, dataPath: String, column: String?, classNames: [String]) throws -> Dataset? {
     if let test {
       return try DataLoading.labelled(test, split: .test, labelColumn: column, classNames: classNames).0
     }
@@ -235,7 +249,7 @@ struct TrainCommand: ParsableCommand {
     if let validation { sets += ", \(validation.count) validation" }
     if let test { sets += ", \(test.count) test" }
     var text = "Training \(shape) (\(c.activations.map(\.rawValue).joined(separator: " → ")), \(c.loss.rawValue)) on \(source): \(sets)\n"
-      + "\(optimizer), batch \(c.batchSize), \(c.epochs) epochs, seed \(c.seed)"
+      + "\(optimizer), batch \(c.batchSize), \(c.epochs) epoch\(c.epochs == 1 ? "" : "s"), seed \(c.seed)"
       + (c.standardize ? ", standardized inputs" : "")
     if let resumedAt { text += "\nResuming after epoch \(resumedAt) from \(resume ?? "")" }
     return text
@@ -258,32 +272,34 @@ struct TrainCommand: ParsableCommand {
 
 /// What Ctrl-C or `kill` prints before the process ends: where the last complete checkpoint is and how to go on.
 /// Checkpoints are written atomically, so ending at any instant leaves the last one whole.
-final class Interruption: @unchecked Sendable {  // the lock guards `epoch`
+final class Interruption: @unchecked Sendable {  // `lock` guards `epoch`, the one field that changes
   private let lock = NSLock()
   private var epoch: Int?
   private let checkpoint: String
-  private let resumedFrom: String?
+  private let history: String?
   private var sources: [DispatchSourceSignal] = []
 
-  init(checkpoint: String, resumedFrom: String?) {
+  /// `epoch`: the epoch the checkpoint holds already (a resumed run), or nil.
+  init(checkpoint: String, history: String?, epoch: Int?) {
     self.checkpoint = checkpoint
-    self.resumedFrom = resumedFrom
+    self.history = history
+    self.epoch = epoch
   }
 
   func completed(epoch: Int) {
     lock.withLock { self.epoch = epoch }
   }
 
+  /// Handles SIGINT (Ctrl-C) and SIGTERM (`kill`): prints the message and exits with status 130.
   func install() {
     for number in [SIGINT, SIGTERM] {
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler { [self] in
         let epoch = lock.withLock { self.epoch }
-        let message = epoch.map {
-          "\ninterrupted; epoch \($0) is saved in \(checkpoint): go on with `backprop train --resume \(checkpoint)`\n"
-        } ?? "\ninterrupted before the first epoch ended; nothing new was saved"
-          + (resumedFrom.map { " (the checkpoint \($0) is unchanged)" } ?? "") + "\n"
+        let command = "backprop train --resume \(checkpoint)" + (history.map { " --history \($0)" } ?? "")
+        let message = epoch.map { "\ninterrupted; \(checkpoint) holds epoch \($0): go on with `\(command)`\n" }
+          ?? "\ninterrupted before the first epoch ended; nothing was saved\n"
         FileHandle.standardError.write(Data(message.utf8))
         exit(130)
       }

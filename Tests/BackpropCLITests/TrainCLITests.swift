@@ -101,7 +101,7 @@ struct TrainCLITests {
     let process = Process()
     process.executableURL = BackpropTool.executable
     process.arguments = ["train", "--data", scratch.file("big.csv"), "--label-column", "species", "--epochs", "400", "--batch-size", "4",
-                         "--hidden", "64", "--out", checkpoint, "--quiet"]
+                         "--hidden", "64", "--out", checkpoint, "--history", scratch.file("run.jsonl"), "--quiet"]
     let err = Pipe()
     process.standardError = err
     process.standardOutput = FileHandle.nullDevice
@@ -118,10 +118,18 @@ struct TrainCLITests {
     let saved = try BackpropTool.run(["inspect", checkpoint, "--json"]).json()
     let epoch = try #require(saved["epoch"] as? Int)
     #expect(epoch >= 1 && epoch < 400)
-    let finish = try BackpropTool.run(["train", "--resume", checkpoint, "--data", scratch.file("big.csv"),
-                                   "--epochs", "\(epoch + 1)", "--quiet"])
+    #expect(message.contains("--history \(scratch.file("run.jsonl"))"), "\(message)")
+    // The checkpoint knows where its data is: --resume alone goes on.
+    let finish = try BackpropTool.run(["train", "--resume", checkpoint, "--epochs", "\(epoch + 1)",
+                                       "--history", scratch.file("run.jsonl"), "--quiet"])
     #expect(finish.status == 0, "\(finish.stderr)")
     #expect(try BackpropTool.run(["inspect", checkpoint, "--json"]).json()["epoch"] as? Int == epoch + 1)
+    let epochs = try String(contentsOfFile: scratch.file("run.jsonl"), encoding: .utf8).split(separator: "\n").map {
+      (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["epoch"] as? Int
+    }
+    #expect(epochs == (1...(epoch + 1)).map { $0 }, "the history reads as if never interrupted")
+    let tooFew = try BackpropTool.run(["train", "--resume", checkpoint, "--epochs", "1"])
+    #expect(tooFew.status == 64 && tooFew.stderr.contains("already completed"), "\(tooFew.stderr)")
   }
 
   @Test("bad input gets one clear line naming the value, a non-zero exit, and nothing written",

@@ -17,11 +17,15 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var validationSplit: Double
   /// Whether features are standardized with statistics fitted on the training samples.
   public var standardize: Bool
+  /// Where the training samples came from (a path), so a resumed run can find them again; informational.
+  public var data: String?
+  /// Where the test samples came from, if anywhere.
+  public var test: String?
 
   public init(
     sizes: [Int], activations: [Activation], loss: Loss, initializer: Initializer = .uniformFanIn,
     optimizer: OptimizerSettings, batchSize: Int, epochs: Int, seed: UInt64, validationSplit: Double = 0,
-    standardize: Bool = false
+    standardize: Bool = false, data: String? = nil, test: String? = nil
   ) {
     self.sizes = sizes
     self.activations = activations
@@ -33,6 +37,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     self.seed = seed
     self.validationSplit = validationSplit
     self.standardize = standardize
+    self.data = data
+    self.test = test
   }
 
   /// Throws `BackpropError.invalidArgument` for a value out of range.

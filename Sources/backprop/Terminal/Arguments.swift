@@ -19,7 +19,8 @@ enum Arguments {
     return values
   }
 
-  static func sizes(_ text: String, option: String) throws -> [Int] {
+  /// Positive sizes; at least `minimumCount` of them (2 for `--layers`: inputs and outputs).
+  static func sizes(_ text: String, option: String, minimumCount: Int = 2) throws -> [Int] {
     let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     let sizes = try items.enumerated().map { index, item in
       guard let size = Int(item), size > 0 else {
@@ -27,7 +28,7 @@ enum Arguments {
       }
       return size
     }
-    guard sizes.count >= 2 else {
+    guard sizes.count >= minimumCount else {
       throw ValidationError("\(option): expected at least two sizes (inputs and outputs), found '\(text)'")
     }
     return sizes

@@ -20,6 +20,13 @@ enum Files {
   }
 }
 
+extension Files {
+  /// `path` made absolute against the current directory, so a checkpoint still finds it from elsewhere.
+  static func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+  }
+}
+
 /// `--history FILE.jsonl`: one JSON object per line, flushed as each epoch ends.
 struct HistoryFile {
   struct Epoch: Encodable {
@@ -42,12 +49,17 @@ struct HistoryFile {
   private let handle: FileHandle
   private let encoder: JSONEncoder
 
-  /// Opens `path`, emptied first unless `append` (a resumed run adds to its history).
-  init(path: String, append: Bool) throws {
-    if !append || !FileManager.default.fileExists(atPath: path) {
-      guard FileManager.default.createFile(atPath: path, contents: nil) else {
-        throw ValidationError("\(path): cannot write the history file")
+  /// Opens `path` keeping only its records of epochs 1 … `epoch` (a resumed run goes on from there, so its
+  /// history reads as if never interrupted); 0 starts it empty.
+  init(path: String, keepingEpochsUpTo epoch: Int) throws {
+    let kept = epoch == 0 ? [] : ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+      .split(separator: "\n").filter { line in
+        guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let number = record["epoch"] as? Int else { return false }
+        return number <= epoch
       }
+    guard FileManager.default.createFile(atPath: path, contents: Data(kept.map { $0 + "\n" }.joined().utf8)) else {
+      throw ValidationError("\(path): cannot write the history file")
     }
     guard let handle = FileHandle(forWritingAtPath: path) else {
       throw ValidationError("\(path): cannot write the history file")
