@@ -16,8 +16,10 @@ let package = Package(
     // MARK: Library
     .target(
       name: "Backprop",
-      dependencies: ["CBackpropZlib", .product(name: "RealModule", package: "swift-numerics")]
+      dependencies: ["CBackpropKernels", "CBackpropZlib", .product(name: "RealModule", package: "swift-numerics")]
     ),
+    // GEMM and friends in C, with AVX2/FMA paths picked at run time (see its README).
+    .target(name: "CBackpropKernels", exclude: ["README.md"]),
     // The system zlib, opened with dlopen at run time (see its README).
     .target(
       name: "CBackpropZlib",
@@ -41,7 +43,7 @@ let package = Package(
       path: "Tests/BackpropTestSupport",
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport"]),
+    .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport", "CBackpropKernels"]),
     .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "Backprop", "BackpropTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,21 +1,41 @@
+import CBackpropKernels
+
 /// The few loops every pass is made of, on raw row-major buffers: matrix products, bias broadcast, row sums.
 ///
-/// These are the plain-Swift reference kernels: clearly correct, allocation-free, and with a summation order that
-/// never depends on anything but the shapes, so results are reproducible bit for bit. Faster kernels (SIMD, BLAS)
-/// will sit beside them behind the same signatures and be tested against them.
+/// `Float` matrix products run in the C target `CBackpropKernels` (packed, AVX2/FMA where the CPU has it, the same
+/// bits on every path); `Double` ones, used for gradient checks and worked examples, run the plain-Swift
+/// ``referenceGemm`` here, which is also the oracle the C kernels are tested against.
 ///
 /// Every matrix argument is a base pointer plus a leading dimension (the distance between rows), as in BLAS.
 enum Kernels {
-  /// C = α·op(A)·op(B) + β·C, where op(X) is X or Xᵀ.
-  ///
-  /// op(A) is m × k, op(B) is k × n and C is m × n. When β is 0, C is overwritten without being read, so garbage
-  /// (even NaN) in C does not leak into the result.
+  /// C = α·op(A)·op(B) + β·C, where op(X) is X or Xᵀ; op(A) is m × k, op(B) is k × n and C is m × n.
+  /// When β is 0, C is overwritten without being read.
+  @inline(__always)
+  static func gemm<T: BackpropScalar>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+    beta: T, c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>? = nil
+  ) {
+    if T.self == Float.self {
+      bp_sgemm(
+        transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), unsafeBitCast(alpha, to: Float.self),
+        UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+        UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), unsafeBitCast(beta, to: Float.self),
+        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+      return
+    }
+    referenceGemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc, scratch: scratch)
+  }
+
+  /// The plain-Swift C = α·op(A)·op(B) + β·C: clearly correct loops, each C[i, j] summed over p in order.
+  /// When β is 0, C is overwritten without being read, so garbage (even NaN) in C does not leak into the result.
   ///
   /// For A·Bᵀ, a `scratch` buffer of k × n elements lets B be transposed first, so the inner loop runs along
   /// contiguous rows (and vectorizes) instead of being a dot product. Each C[i, j] is summed over p in the same
   /// order either way.
-  @inline(__always)
-  static func gemm<T: BackpropScalar>(
+  static func referenceGemm<T: BackpropScalar>(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
     beta: T, c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>? = nil
@@ -24,8 +44,8 @@ enum Kernels {
       for j in 0..<n {
         for p in 0..<k { scratch[p * n + j] = b[j * ldb + p] }
       }
-      gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-           b: scratch, ldb: n, beta: beta, c: c, ldc: ldc)
+      referenceGemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                    b: scratch, ldb: n, beta: beta, c: c, ldc: ldc)
       return
     }
     for i in 0..<m {

@@ -1,0 +1,118 @@
+// bp_sgemm: BLIS-style blocking around a micro-kernel. B is packed in k-blocks of KC rows into panels NR wide,
+// A into panels MR tall (transposes are handled while packing), the kernel makes one MR×NR tile per panel pair,
+// and the tile is merged into C: C = alpha·tile + beta·C for the first k-block, C += alpha·tile after it.
+// Each C element is therefore summed over k in a fixed order, whatever the instruction set or shape of the call.
+#include <stdlib.h>
+#include <string.h>
+#include "CBackpropKernels.h"
+#include "gemm_kernels.h"
+
+enum { KC = 256, MC = 72 };
+
+// Packing buffers, one pair per thread, grown to the largest call seen and then reused (no allocation per call).
+static _Thread_local float *packed_a, *packed_b;
+static _Thread_local size_t packed_a_size, packed_b_size;
+
+static float *buffer(float **p, size_t *size, size_t needed) {
+  if (needed > *size) {
+    free(*p);
+    *p = aligned_alloc(64, ((needed * sizeof(float) + 63) / 64) * 64);
+    *size = *p ? needed : 0;
+  }
+  return *p;
+}
+
+// op(B)[p0 .. p0+kc, j0 .. j0+n] into panels of NR columns: panel q holds, for each p, NR values (zero-padded).
+static void pack_b(int transpose, const float *b, int ldb, int p0, int kc, int j0, int n, float *out) {
+  for (int q = 0; q < n; q += BP_NR) {
+    int width = n - q < BP_NR ? n - q : BP_NR;
+    for (int p = 0; p < kc; p++) {
+      float *row = out + p * BP_NR;
+      if (!transpose) {
+        const float *src = b + (size_t)(p0 + p) * ldb + j0 + q;
+        for (int j = 0; j < width; j++) row[j] = src[j];
+      } else {
+        const float *src = b + (size_t)(j0 + q) * ldb + p0 + p;
+        for (int j = 0; j < width; j++) row[j] = src[(size_t)j * ldb];
+      }
+      for (int j = width; j < BP_NR; j++) row[j] = 0;
+    }
+    out += (size_t)kc * BP_NR;
+  }
+}
+
+// op(A)[i0 .. i0+m, p0 .. p0+kc] into panels of MR rows: panel holds, for each p, MR values (zero-padded).
+static void pack_a(int transpose, const float *a, int lda, int i0, int m, int p0, int kc, float *out) {
+  for (int q = 0; q < m; q += BP_MR) {
+    int height = m - q < BP_MR ? m - q : BP_MR;
+    for (int p = 0; p < kc; p++) {
+      float *column = out + p * BP_MR;
+      if (!transpose) {
+        const float *src = a + (size_t)(i0 + q) * lda + p0 + p;
+        for (int r = 0; r < height; r++) column[r] = src[(size_t)r * lda];
+      } else {
+        const float *src = a + (size_t)(p0 + p) * lda + i0 + q;
+        for (int r = 0; r < height; r++) column[r] = src[r];
+      }
+      for (int r = height; r < BP_MR; r++) column[r] = 0;
+    }
+    out += (size_t)kc * BP_MR;
+  }
+}
+
+static void merge(const float *tile, int rows, int columns, float alpha, float beta, int first, float *c, int ldc) {
+  for (int r = 0; r < rows; r++) {
+    float *row = c + (size_t)r * ldc;
+    const float *t = tile + r * BP_NR;
+    if (!first || beta == 1) {
+      for (int j = 0; j < columns; j++) row[j] += alpha * t[j];
+    } else if (beta == 0) {
+      for (int j = 0; j < columns; j++) row[j] = alpha * t[j];
+    } else {
+      for (int j = 0; j < columns; j++) row[j] = alpha * t[j] + beta * row[j];
+    }
+  }
+}
+
+static bp_sgemm_kernel kernel_for(bp_isa isa) {
+#if defined(__x86_64__)
+  if (isa == BP_ISA_AVX2) return bp_sgemm_kernel_avx2;
+#endif
+  (void)isa;
+  return bp_sgemm_kernel_generic;
+}
+
+void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+              const float *b, int ldb, float beta, float *c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // C = beta·C
+    for (int i = 0; i < m; i++) {
+      float *row = c + (size_t)i * ldc;
+      for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
+    }
+    return;
+  }
+  bp_sgemm_kernel kernel = kernel_for(bp_isa_active());
+  int panels_n = (n + BP_NR - 1) / BP_NR;
+  float *pb = buffer(&packed_b, &packed_b_size, (size_t)KC * panels_n * BP_NR);
+  float *pa = buffer(&packed_a, &packed_a_size, (size_t)KC * MC);
+  float tile[BP_MR * BP_NR];
+  if (!pa || !pb) abort();  // out of memory for a few hundred kilobytes: nothing sensible is left to do
+
+  for (int p0 = 0; p0 < k; p0 += KC) {
+    int kc = k - p0 < KC ? k - p0 : KC;
+    pack_b(transpose_b, b, ldb, p0, kc, 0, n, pb);
+    for (int i0 = 0; i0 < m; i0 += MC) {
+      int mc = m - i0 < MC ? m - i0 : MC;
+      pack_a(transpose_a, a, lda, i0, mc, p0, kc, pa);
+      for (int q = 0; q < panels_n; q++) {
+        int columns = n - q * BP_NR < BP_NR ? n - q * BP_NR : BP_NR;
+        for (int r0 = 0; r0 < mc; r0 += BP_MR) {
+          int rows = mc - r0 < BP_MR ? mc - r0 : BP_MR;
+          kernel(kc, pa + (size_t)r0 * kc, pb + (size_t)q * kc * BP_NR, tile);
+          merge(tile, rows, columns, alpha, beta, p0 == 0, c + (size_t)(i0 + r0) * ldc + q * BP_NR, ldc);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+#ifndef CBACKPROPKERNELS_H
+#define CBACKPROPKERNELS_H
+
+#include <stddef.h>
+
+/// Backprop's compute kernels in C, so they can use AVX2/FMA (or other instruction sets) chosen at run time
+/// without any compiler flag on the package. Internal: no API promise; see README.md.
+
+/// The instruction sets a kernel can run on.
+typedef enum {
+  BP_ISA_GENERIC = 0,  ///< portable C (scalar fmaf), any CPU
+  BP_ISA_AVX2 = 1,     ///< x86-64 AVX2 + FMA
+} bp_isa;
+
+/// The best instruction set this CPU supports.
+bp_isa bp_isa_detected(void);
+/// The instruction set the kernels use now (the detected one unless forced).
+bp_isa bp_isa_active(void);
+/// Forces an instruction set (for tests); returns 0 if this CPU cannot run it. BP_ISA_GENERIC always works.
+int bp_isa_force(bp_isa isa);
+/// A name for an instruction set: "generic", "avx2".
+const char *bp_isa_name(bp_isa isa);
+
+/// C = alpha·op(A)·op(B) + beta·C in single precision, row-major, op(X) = X or Xᵀ.
+///
+/// op(A) is m×k, op(B) is k×n, C is m×n; lda, ldb, ldc are the distances between rows as stored. When beta is 0,
+/// C is not read. Every C element is summed over k in the same order (blocks of 256, fused multiply-adds within a
+/// block) whatever the instruction set, so all paths give the same bits.
+void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
+              const float *b, int ldb, float beta, float *c, int ldc);
+
+#endif

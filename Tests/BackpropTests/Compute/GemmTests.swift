@@ -1,0 +1,71 @@
+import CBackpropKernels
+import Testing
+
+@testable import Backprop
+
+/// The C GEMM on every instruction set this CPU has, against the plain-Swift reference in Double, and against
+/// itself: every path must give the same bits.
+@Suite("GEMM kernels")
+struct GemmTests {
+  struct Case: CustomStringConvertible, Sendable {
+    var transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float
+    var description: String { "\(transposeA ? "Aᵀ" : "A")·\(transposeB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α \(alpha) β \(beta)" }
+  }
+
+  /// Edges of the 6×16 tile and of the 256-deep k-blocks, all four transpositions, and the workloads' shapes.
+  static let cases: [Case] = {
+    var cases: [Case] = []
+    for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {
+      for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (5, 1, 784), (128, 64, 784), (10, 128, 64)] {
+        cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: n, k: k, alpha: 1, beta: 0))
+      }
+    }
+    cases.append(Case(transposeA: false, transposeB: true, m: 11, n: 9, k: 70, alpha: 0.25, beta: 1))
+    cases.append(Case(transposeA: true, transposeB: false, m: 9, n: 20, k: 513, alpha: -0.5, beta: 0.75))
+    return cases
+  }()
+
+  static var instructionSets: [bp_isa] {
+    [BP_ISA_GENERIC, BP_ISA_AVX2].filter { $0.rawValue <= bp_isa_detected().rawValue }
+  }
+
+  @Test("matches the reference and gives the same bits on every instruction set", arguments: cases)
+  func conformance(_ c: Case) {
+    var g = SeededGenerator(seed: UInt64(c.m * 1000 + c.n * 10 + c.k))
+    // Stored shapes, with padding beyond the used columns (leading dimension > width).
+    let aRows = c.transposeA ? c.k : c.m, aColumns = c.transposeA ? c.m : c.k
+    let bRows = c.transposeB ? c.n : c.k, bColumns = c.transposeB ? c.k : c.n
+    let lda = aColumns + 3, ldb = bColumns + 1, ldc = c.n + 2
+    let a = (0..<(aRows * lda)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    let b = (0..<(bRows * ldb)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    let c0 = (0..<(c.m * ldc)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+
+    var expected = c0.map(Double.init)
+    let ad = a.map(Double.init), bd = b.map(Double.init)
+    Kernels.referenceGemm(
+      transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k, alpha: Double(c.alpha), a: ad,
+      lda: lda, b: bd, ldb: ldb, beta: Double(c.beta), c: &expected, ldc: ldc)
+
+    var results: [[Float]] = []
+    for isa in Self.instructionSets {
+      #expect(bp_isa_force(isa) == 1)
+      var out = c0
+      bp_sgemm(c.transposeA ? 1 : 0, c.transposeB ? 1 : 0, Int32(c.m), Int32(c.n), Int32(c.k), c.alpha, a, Int32(lda),
+               b, Int32(ldb), c.beta, &out, Int32(ldc))
+      results.append(out)
+      for i in 0..<c.m {
+        for j in 0..<c.n {
+          let got = Double(out[i * ldc + j]), want = expected[i * ldc + j]
+          // float32 inputs are exact in Double; the error is the float32 sum's: about k·ε·|terms|.
+          #expect(abs(got - want) <= 1e-6 * Double(c.k + 2), "\(String(cString: bp_isa_name(isa))) C[\(i),\(j)]")
+        }
+        // Padding past the n used columns is never written.
+        for j in c.n..<ldc { #expect(out[i * ldc + j] == c0[i * ldc + j]) }
+      }
+    }
+    _ = bp_isa_force(bp_isa_detected())
+    for other in results.dropFirst() {
+      #expect(other.map(\.bitPattern) == results[0].map(\.bitPattern), "instruction sets disagree in the last bits")
+    }
+  }
+}
