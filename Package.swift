@@ -36,6 +36,13 @@ let package = Package(
       ]
     ),
 
+    // MARK: Benchmarks
+    .executableTarget(
+      name: "backprop-bench",
+      dependencies: ["Backprop", "CBackpropKernels"],
+      path: "Benchmarks/backprop-bench"
+    ),
+
     // MARK: Tests
     .target(
       name: "BackpropTestSupport",
