@@ -80,9 +80,14 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
   for batch in [1000, 1] {
     func once() throws {
       let outputs = try network.predict(test, batchSize: batch)
-      var checksum = 0
-      for j in 0..<outputs.columns { checksum &+= outputs.column(j).indices.max { outputs[$0, j] < outputs[$1, j] }! }
-      precondition(checksum >= 0)
+      // argmax per column, as the NumPy script does, reading the row-major outputs in place.
+      var best = [Int](repeating: 0, count: outputs.columns)
+      outputs.withUnsafeBufferPointer { y in
+        for k in 1..<outputs.rows {
+          for j in 0..<outputs.columns where y[k * outputs.columns + j] > y[best[j] * outputs.columns + j] { best[j] = k }
+        }
+      }
+      precondition(best.count == test.count)
     }
     try once()
     let times = try (0..<(batch > 1 ? 5 : 3)).map { _ in try seconds(once) }

@@ -7,7 +7,7 @@
 #include "CBackpropKernels.h"
 #include "gemm_kernels.h"
 
-enum { KC = 256, MC = 72 };
+enum { KC = KC_GEMV, MC = 72 };
 
 // Packing buffers, one pair per thread, grown to the largest call seen and then reused (no allocation per call).
 static _Thread_local float *packed_a, *packed_b;
@@ -91,6 +91,13 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
       for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
     }
     return;
+  }
+  if (n == 1) {
+    // op(B) is one column: element p at b[p·ldb], or at b[p] when B is stored transposed (1 × k).
+    if (transpose_b || ldb == 1) {
+      bp_sgemv_into(transpose_a, m, k, alpha, a, lda, b, beta, c, ldc);
+      return;
+    }
   }
   bp_sgemm_kernel kernel = kernel_for(bp_isa_active());
   int panels_n = (n + BP_NR - 1) / BP_NR;

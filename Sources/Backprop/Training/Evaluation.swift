@@ -69,10 +69,13 @@ extension Network {
     try check(unlabelled, standardization: standardization)
     let outputs = layers[layers.count - 1].outputs
     var result = Matrix<Scalar>(rows: outputs, columns: data.count)
-    try forEachBatch(of: unlabelled, standardization: standardization, batchSize: batchSize) { workspace, indices in
-      let output = workspace.a[layers.count - 1], m = workspace.m
-      for (j, sample) in indices.enumerated() {
-        for k in 0..<outputs { result[k, sample] = output[k * m + j] }
+    let count = data.count
+    try result.withUnsafeMutableBufferPointer { result in
+      try forEachBatch(of: unlabelled, standardization: standardization, batchSize: batchSize) { workspace, indices in
+        let output = workspace.a[layers.count - 1], m = workspace.m
+        for k in 0..<outputs {
+          (result.baseAddress! + k * count + indices.first!).update(from: output + k * m, count: m)
+        }
       }
     }
     return result

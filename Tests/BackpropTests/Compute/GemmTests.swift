@@ -21,6 +21,13 @@ struct GemmTests {
       }
     }
     cases.append(Case(transposeA: false, transposeB: true, m: 11, n: 9, k: 70, alpha: 0.25, beta: 1))
+    // n = 1 takes the matrix–vector path.
+    for (tA, tB) in [(false, false), (true, false), (false, true)] {
+      for (m, k) in [(128, 784), (13, 7), (9, 600)] {
+        cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: 1, k: k, alpha: 1, beta: 0))
+      }
+    }
+    cases.append(Case(transposeA: false, transposeB: false, m: 10, n: 1, k: 300, alpha: 0.5, beta: 0.25))
     cases.append(Case(transposeA: true, transposeB: false, m: 9, n: 20, k: 513, alpha: -0.5, beta: 0.75))
     return cases
   }()
@@ -35,7 +42,7 @@ struct GemmTests {
     // Stored shapes, with padding beyond the used columns (leading dimension > width).
     let aRows = c.transposeA ? c.k : c.m, aColumns = c.transposeA ? c.m : c.k
     let bRows = c.transposeB ? c.n : c.k, bColumns = c.transposeB ? c.k : c.n
-    let lda = aColumns + 3, ldb = bColumns + 1, ldc = c.n + 2
+    let lda = aColumns + 3, ldb = c.n == 1 ? bColumns : bColumns + 1, ldc = c.n + 2
     let a = (0..<(aRows * lda)).map { _ in Float(g.nextUniform(in: -1, 1)) }
     let b = (0..<(bRows * ldb)).map { _ in Float(g.nextUniform(in: -1, 1)) }
     let c0 = (0..<(c.m * ldc)).map { _ in Float(g.nextUniform(in: -1, 1)) }
@@ -66,6 +73,24 @@ struct GemmTests {
     _ = bp_isa_force(bp_isa_detected())
     for other in results.dropFirst() {
       #expect(other.map(\.bitPattern) == results[0].map(\.bitPattern), "instruction sets disagree in the last bits")
+    }
+  }
+
+  @Test("a sample alone gets the same bits as inside a batch: the n = 1 path keeps the GEMM's arithmetic")
+  func oneColumnMatchesBatch() {
+    var g = SeededGenerator(seed: 77)
+    for (m, k) in [(128, 784), (10, 128), (7, 300)] {
+      let w = (0..<(m * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+      let batch = (0..<(k * 5)).map { _ in Float(g.nextUniform(in: -1, 1)) }   // k × 5, one column per sample
+      let column = (0..<k).map { batch[$0 * 5 + 2] }
+      for isa in Self.instructionSets {
+        #expect(bp_isa_force(isa) == 1)
+        var all = [Float](repeating: 0, count: m * 5), one = [Float](repeating: 0, count: m)
+        bp_sgemm(0, 0, Int32(m), 5, Int32(k), 1, w, Int32(k), batch, 5, 0, &all, 5)
+        bp_sgemm(0, 0, Int32(m), 1, Int32(k), 1, w, Int32(k), column, 1, 0, &one, 1)
+        #expect(one.map(\.bitPattern) == (0..<m).map { all[$0 * 5 + 2].bitPattern }, "\(m)×\(k)")
+      }
+      _ = bp_isa_force(bp_isa_detected())
     }
   }
 }
