@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 /// Adam (Kingma and Ba, 2015): gradient descent with per-parameter step sizes from running averages of the
 /// gradient and of its square, with bias correction.
 ///
@@ -47,6 +49,15 @@ public struct Adam: Optimizer, Codable, Equatable {
     let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
     let stepSize = Scalar(learningRate / (1 - power(beta1, step)))
     let correction2 = Scalar((1 - power(beta2, step)).squareRoot())
+    if Scalar.self == Float.self, n > 0 {
+      // The same loop in C (CBackpropKernels/optimizers.c), where it vectorizes whatever module calls it.
+      let f = { (p: UnsafeMutablePointer<Scalar>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
+      bp_adam_update(
+        n, f(w.baseAddress!), UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self),
+        f(state.baseAddress!), f(state.baseAddress! + n), Float(beta1), Float(beta2), Float(epsilon),
+        unsafeBitCast(stepSize, to: Float.self), unsafeBitCast(correction2, to: Float.self))
+      return
+    }
     for i in 0..<n {
       let g = gradient[i]
       let m = b1 * state[i] + (1 - b1) * g

@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 /// Plain gradient descent, w := w − η·∂C/∂w (seed 001), on whatever batch the trainer hands it: the full data set
 /// or a mini-batch.
 public struct GradientDescent: Optimizer, Codable, Equatable {
@@ -22,6 +24,12 @@ public struct GradientDescent: Optimizer, Codable, Equatable {
     state: UnsafeMutableBufferPointer<Scalar>, step: Int
   ) {
     let eta = Scalar(learningRate)
+    if Scalar.self == Float.self, let base = w.baseAddress {
+      bp_sgd_update(
+        w.count, UnsafeMutableRawPointer(base).assumingMemoryBound(to: Float.self),
+        UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self), Float(learningRate))
+      return
+    }
     for i in w.indices { w[i] -= eta * gradient[i] }
   }
 }

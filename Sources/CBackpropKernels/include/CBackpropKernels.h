@@ -29,4 +29,12 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
+/// w ← w − eta·g over n elements (gradient descent).
+void bp_sgd_update(size_t n, float *w, const float *g, float eta);
+
+/// Adam over n elements, m and v updated in place: m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g²,
+/// w ← w − step_size·m / (√v / correction2 + ε), step_size = η/(1 − β1ᵗ) and correction2 = √(1 − β2ᵗ).
+void bp_adam_update(size_t n, float *w, const float *g, float *m, float *v, float beta1, float beta2, float epsilon,
+                    float step_size, float correction2);
+
 #endif

@@ -1,4 +1,4 @@
-import Backprop
+@testable import Backprop
 import Foundation
 import Testing
 
@@ -70,5 +70,44 @@ struct AdamTests {
     for _ in 0..<300 { _ = try trainer.step(&network, inputs: x, targets: y) }
     #expect(try network.cost(inputs: x, targets: y) < before / 10)
     #expect(trainer.state.count == 4 && trainer.state[0].count == 2 * 16)
+  }
+}
+
+import CBackpropKernels
+
+@Suite("Adam in Float")
+struct AdamFloatTests {
+  @Test("the C loop gives the Swift loop's bits, on every instruction set")
+  func sameBitsEverywhere() throws {
+    var g = SeededGenerator(seed: 4)
+    let n = 1003
+    let w0 = (0..<n).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    let gradients = (0..<3).map { _ in (0..<n).map { _ in Float(g.nextUniform(in: -0.1, 0.1)) } }
+    // Adam's update written here in Swift, grouped as Adam.swift documents, in Float.
+    var w = w0, m = [Float](repeating: 0, count: n), v = m
+    for (index, gradient) in gradients.enumerated() {
+      let t = index + 1
+      let stepSize = Float(0.01 / (1 - power(0.9, t))), correction2 = Float((1 - power(0.999, t)).squareRoot())
+      for i in 0..<n {
+        m[i] = Float(0.9) * m[i] + (1 - Float(0.9)) * gradient[i]
+        v[i] = Float(0.999) * v[i] + (1 - Float(0.999)) * gradient[i] * gradient[i]
+        w[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + Float(1e-8))
+      }
+    }
+    for isa in [BP_ISA_GENERIC, BP_ISA_AVX2] where isa.rawValue <= bp_isa_detected().rawValue {
+      #expect(bp_isa_force(isa) == 1)
+      let adam = try Adam(learningRate: 0.01)
+      var weights = w0, state = [Float](repeating: 0, count: 2 * n)
+      for (index, gradient) in gradients.enumerated() {
+        weights.withUnsafeMutableBufferPointer { wp in
+          gradient.withUnsafeBufferPointer { gp in
+            state.withUnsafeMutableBufferPointer { adam.update(wp, gradient: gp, state: $0, step: index + 1) }
+          }
+        }
+      }
+      #expect(weights.map(\.bitPattern) == w.map(\.bitPattern), "\(String(cString: bp_isa_name(isa)))")
+      #expect(state[n...].map(\.bitPattern) == v.map(\.bitPattern))
+    }
+    _ = bp_isa_force(bp_isa_detected())
   }
 }
