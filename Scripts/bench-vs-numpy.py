@@ -60,11 +60,12 @@ def collect(records, tool):
 env = dict(os.environ, BENCH_EPOCHS=str(args.epochs), OPENBLAS_NUM_THREADS=str(args.threads))
 for round in range(args.rounds):
     if training:
-        collect(results([BENCH] + training + ["--epochs", str(args.epochs), "--run", str(round)]), "backprop")
+        collect(results([BENCH] + training + ["--epochs", str(args.epochs), "--run", str(round),
+                         "--threads", str(args.threads)]), "backprop")
         collect(results([sys.executable, os.path.join(SHARED, "bench_numpy.py"), "--threads", str(args.threads),
                          "--workloads", ",".join(training), "--run", str(round)], env), "numpy")
     if "gemm" in workloads:
-        collect(results([BENCH, "gemm", "--gemm-repeat", "5"]), "backprop")
+        collect(results([BENCH, "gemm", "--gemm-repeat", "5", "--threads", str(args.threads)]), "backprop")
         collect(results([sys.executable, os.path.join(SHARED, "gemm.py"), "--lib", "numpy", "--threads",
                          str(args.threads)], env), "numpy")
     print(f"round {round + 1}/{args.rounds} done", file=sys.stderr)

@@ -14,7 +14,7 @@ while let argument = arguments.popFirst() {
   case "--run": run = Int(arguments.popFirst() ?? "") ?? run
   case "--data": dataPath = arguments.popFirst() ?? dataPath
   case "--gemm-repeat": gemmRepeat = Int(arguments.popFirst() ?? "") ?? gemmRepeat
-  case "--threads": _ = arguments.popFirst()  // one thread for now
+  case "--threads": ComputeThreads.count = Int(arguments.popFirst() ?? "") ?? 1
   default: workloads.append(argument)
   }
 }
@@ -23,7 +23,7 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
 @MainActor func emit(_ fields: [String: Any]) {
   var record = fields
   record["framework"] = "backprop"
-  record["threads"] = "1"
+  record["threads"] = String(ComputeThreads.count)
   record["isa"] = String(cString: bp_isa_name(bp_isa_active()))
   record["t_unix"] = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
   let data = try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])

@@ -82,6 +82,59 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
   return bp_sgemm_kernel_generic;
 }
 
+struct gemm_call {
+  int transpose_a, transpose_b, m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  bp_sgemm_kernel kernel;
+};
+
+// Rows row_begin … row_end − 1 of C and its columns in panels first … end − 1 (NR wide): all of the product for
+// them, in the fixed k order.
+static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, int first, int end) {
+  int j0 = first * BP_NR, width = (end * BP_NR < g->n ? end * BP_NR : g->n) - j0;
+  if (width <= 0) return;
+  float *pb = buffer(&packed_b, &packed_b_size, (size_t)KC * (end - first) * BP_NR);
+  float *pa = buffer(&packed_a, &packed_a_size, (size_t)KC * MC);
+  float tile[BP_MR * BP_NR];
+  if (!pa || !pb) abort();  // out of memory for a few hundred kilobytes: nothing sensible is left to do
+  for (int p0 = 0; p0 < g->k; p0 += KC) {
+    int kc = g->k - p0 < KC ? g->k - p0 : KC;
+    pack_b(g->transpose_b, g->b, g->ldb, p0, kc, j0, width, pb);
+    for (int i0 = row_begin; i0 < row_end; i0 += MC) {
+      int mc = row_end - i0 < MC ? row_end - i0 : MC;
+      pack_a(g->transpose_a, g->a, g->lda, i0, mc, p0, kc, pa);
+      for (int q = 0; q < end - first; q++) {
+        int columns = width - q * BP_NR < BP_NR ? width - q * BP_NR : BP_NR;
+        if (columns <= 0) break;
+        for (int r0 = 0; r0 < mc; r0 += BP_MR) {
+          int rows = mc - r0 < BP_MR ? mc - r0 : BP_MR;
+          g->kernel(kc, pa + (size_t)r0 * kc, pb + (size_t)q * kc * BP_NR, tile);
+          merge(tile, rows, columns, g->alpha, g->beta, p0 == 0, g->c + (size_t)(i0 + r0) * g->ldc + j0 + q * BP_NR,
+                g->ldc);
+        }
+      }
+    }
+  }
+}
+
+// Part `part` of `parts` takes an equal share of C's rows (in whole micro-panels) when A is the larger operand,
+// so each thread packs only its rows of A, or else of C's column panels. Shares never overlap: threads write
+// disjoint parts of C, and each element's arithmetic is the same for any number of threads.
+static void gemm_part(void *context, int part, int parts) {
+  const struct gemm_call *g = context;
+  int panels = (g->n + BP_NR - 1) / BP_NR;
+  if ((double)g->m * g->k >= (double)g->k * g->n) {
+    int strips = (g->m + BP_MR - 1) / BP_MR;
+    int begin = strips * part / parts * BP_MR, end = strips * (part + 1) / parts * BP_MR;
+    if (end > g->m) end = g->m;
+    if (begin < end) gemm_block(g, begin, end, 0, panels);
+  } else {
+    gemm_block(g, 0, g->m, panels * part / parts, panels * (part + 1) / parts);
+  }
+}
+
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc) {
   if (m <= 0 || n <= 0) return;
@@ -92,34 +145,14 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
     }
     return;
   }
-  if (n == 1) {
-    // op(B) is one column: element p at b[p·ldb], or at b[p] when B is stored transposed (1 × k).
-    if (transpose_b || ldb == 1) {
-      bp_sgemv_into(transpose_a, m, k, alpha, a, lda, b, beta, c, ldc);
-      return;
-    }
+  if (n == 1 && (transpose_b || ldb == 1)) {
+    // op(B) is one column: element p at b[p] (B stored as 1 × k, or k × 1 with ldb = 1).
+    bp_sgemv_into(transpose_a, m, k, alpha, a, lda, b, beta, c, ldc);
+    return;
   }
-  bp_sgemm_kernel kernel = kernel_for(bp_isa_active());
-  int panels_n = (n + BP_NR - 1) / BP_NR;
-  float *pb = buffer(&packed_b, &packed_b_size, (size_t)KC * panels_n * BP_NR);
-  float *pa = buffer(&packed_a, &packed_a_size, (size_t)KC * MC);
-  float tile[BP_MR * BP_NR];
-  if (!pa || !pb) abort();  // out of memory for a few hundred kilobytes: nothing sensible is left to do
-
-  for (int p0 = 0; p0 < k; p0 += KC) {
-    int kc = k - p0 < KC ? k - p0 : KC;
-    pack_b(transpose_b, b, ldb, p0, kc, 0, n, pb);
-    for (int i0 = 0; i0 < m; i0 += MC) {
-      int mc = m - i0 < MC ? m - i0 : MC;
-      pack_a(transpose_a, a, lda, i0, mc, p0, kc, pa);
-      for (int q = 0; q < panels_n; q++) {
-        int columns = n - q * BP_NR < BP_NR ? n - q * BP_NR : BP_NR;
-        for (int r0 = 0; r0 < mc; r0 += BP_MR) {
-          int rows = mc - r0 < BP_MR ? mc - r0 : BP_MR;
-          kernel(kc, pa + (size_t)r0 * kc, pb + (size_t)q * kc * BP_NR, tile);
-          merge(tile, rows, columns, alpha, beta, p0 == 0, c + (size_t)(i0 + r0) * ldc + q * BP_NR, ldc);
-        }
-      }
-    }
-  }
+  struct gemm_call call = {transpose_a, transpose_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c,
+                           kernel_for(bp_isa_active())};
+  // Below about a million multiply-adds, handing work to another thread costs more than it saves.
+  int parts = (double)m * n * k >= 1e6 ? 64 : 1;
+  bp_parallel(parts, gemm_part, &call);
 }

@@ -74,7 +74,11 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Print only the final results.")
   var quiet = false
 
+  @Option(help: "Threads for the matrix products and updates (default: every core). Results are the same bits for any number.")
+  var threads: Int?
+
   func validate() throws {
+    if let threads, !(1...64).contains(threads) { throw ValidationError("--threads \(threads): expected 1 to 64") }
     if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size \(batchSize): expected at least 1") }
     if let epochs, epochs < 0 { throw ValidationError("--epochs \(epochs): expected 0 or more") }
     if let learningRate, !(learningRate.isFinite && learningRate > 0) {
@@ -111,6 +115,7 @@ struct TrainCommand: ParsableCommand {
   private var output: String { out ?? resume ?? "model.safetensors" }
 
   func run() throws {
+    ComputeThreads.count = threads ?? ComputeThreads.available
     let out = output
     let resumed = try resume.map { try ModelFile<Float>.read(from: $0) }
     let saved = resumed?.training?.configuration
@@ -251,6 +256,7 @@ struct TrainCommand: ParsableCommand {
     var text = "Training \(shape) (\(c.activations.map(\.rawValue).joined(separator: " → ")), \(c.loss.rawValue)) on \(source): \(sets)\n"
       + "\(optimizer), batch \(c.batchSize), \(c.epochs) epoch\(c.epochs == 1 ? "" : "s"), seed \(c.seed)"
       + (c.standardize ? ", standardized inputs" : "")
+      + "; \(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"), \(ComputeThreads.instructionSet) kernels"
     if let resumedAt { text += "\nResuming after epoch \(resumedAt) from \(resume ?? "")" }
     return text
   }

@@ -29,6 +29,18 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
+/// A job split in parts: called once for each part = 0 … parts − 1, possibly on different threads at once.
+typedef void (*bp_job)(void *context, int part, int parts);
+
+/// Runs job(context, part, parts) for every part, the calling thread doing part 0 and pool threads the others;
+/// returns when all are done. parts is capped at bp_threads(). While another thread's job holds the pool, the job
+/// runs as one part on the calling thread. Jobs must split their work so that the result does not depend on parts.
+void bp_parallel(int parts, bp_job job, void *context);
+/// Sets how many threads bp_parallel uses, the caller included (1 = none added); starts workers as needed.
+void bp_set_threads(int threads);
+/// The threads bp_parallel uses.
+int bp_threads(void);
+
 /// w ← w − eta·g over n elements (gradient descent).
 void bp_sgd_update(size_t n, float *w, const float *g, float eta);
 

@@ -1,0 +1,96 @@
+// A persistent pool of worker threads for bp_parallel. Waking a sleeping thread costs tens of microseconds, more
+// than a small GEMM takes, so workers spin for a while after each job before they sleep on a condition variable.
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include "CBackpropKernels.h"
+
+enum { MAX_THREADS = 64, SPIN = 200000 };
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+// One word holds the job's generation (bumped once per job) and its number of parts, so a worker reads both at
+// once and can never run a part of a job it did not see start, or one job twice.
+static _Atomic unsigned long long state;
+static _Atomic int done;                 // parts finished by workers in the current job
+static _Atomic int sleepers;
+static _Atomic int busy;                 // 1 while a caller owns the pool
+static int started;                      // workers running (guarded by `lock` while growing)
+static _Atomic int wanted = 1;           // threads to use, the caller included
+static bp_job current_job;
+static void *current_context;
+
+static inline void relax(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// The argument packs the worker's index (1 … started: it runs part `index` of each job) in its low 8 bits and the
+// generation current when it was created in the others, so a job dispatched before the thread first runs is
+// still seen as new.
+static void *worker(void *argument) {
+  int index = (int)((size_t)argument & 0xFF);
+  unsigned long long seen = (size_t)argument >> 8;
+  for (;;) {
+    int spins = 0;
+    unsigned long long now;
+    while ((now = atomic_load_explicit(&state, memory_order_acquire)) >> 8 == seen) {
+      if (++spins < SPIN) { relax(); continue; }
+      pthread_mutex_lock(&lock);
+      atomic_fetch_add(&sleepers, 1);
+      while ((now = atomic_load(&state)) >> 8 == seen) pthread_cond_wait(&wake, &lock);
+      atomic_fetch_sub(&sleepers, 1);
+      pthread_mutex_unlock(&lock);
+    }
+    seen = now >> 8;
+    int parts = (int)(now & 0xFF);
+    if (index < parts) {
+      current_job(current_context, index, parts);
+      atomic_fetch_add_explicit(&done, 1, memory_order_release);
+    }
+  }
+  return NULL;
+}
+
+void bp_set_threads(int threads) {
+  if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  pthread_mutex_lock(&lock);
+  while (started < threads - 1) {
+    pthread_t thread;
+    size_t argument = (size_t)(atomic_load(&state) >> 8) << 8 | (size_t)(started + 1);
+    if (pthread_create(&thread, NULL, worker, (void *)argument) != 0) break;
+    pthread_detach(thread);
+    started++;
+  }
+  atomic_store(&wanted, started + 1 < threads ? started + 1 : threads);
+  pthread_mutex_unlock(&lock);
+}
+
+int bp_threads(void) { return atomic_load(&wanted); }
+
+void bp_parallel(int parts, bp_job job, void *context) {
+  int threads = atomic_load(&wanted);
+  if (parts > threads) parts = threads;
+  int expected = 0;
+  // One caller at a time owns the workers; another thread calling meanwhile (two networks training at once) runs
+  // its job alone, which gives the same bits, since a job's parts never share an output.
+  if (parts <= 1 || !atomic_compare_exchange_strong(&busy, &expected, 1)) {
+    job(context, 0, 1);
+    return;
+  }
+  current_job = job;
+  current_context = context;
+  atomic_store_explicit(&done, 0, memory_order_relaxed);
+  unsigned long long next = ((atomic_load_explicit(&state, memory_order_relaxed) >> 8) + 1) << 8 | (unsigned)parts;
+  atomic_store(&state, next);  // sequentially consistent with the load of `sleepers` below
+  if (atomic_load(&sleepers) > 0) {
+    pthread_mutex_lock(&lock);
+    pthread_cond_broadcast(&wake);
+    pthread_mutex_unlock(&lock);
+  }
+  job(context, 0, parts);
+  while (atomic_load_explicit(&done, memory_order_acquire) < parts - 1) relax();
+  atomic_store(&busy, 0);
+}
