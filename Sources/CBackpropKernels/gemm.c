@@ -3,7 +3,6 @@
 // and the tile is merged into C: C = alpha·tile + beta·C for the first k-block, C += alpha·tile after it.
 // Each C element is therefore summed over k in a fixed order, whatever the instruction set or shape of the call.
 #include <stdlib.h>
-#include <string.h>
 #include "CBackpropKernels.h"
 #include "gemm_kernels.h"
 

@@ -28,7 +28,7 @@ struct InspectCommand: ParsableCommand {
         sizes: network.sizes, activations: network.layers.map(\.activation.rawValue), loss: network.loss.rawValue,
         classes: file.classNames, parameters: network.parameterCount, epoch: training?.epoch, step: training?.step,
         optimizer: training?.configuration.optimizer.kind.rawValue,
-        tensors: tensors ? Self.tensors(of: file) : nil))
+        tensors: tensors ? try Self.tensors(of: file) : nil))
       return
     }
     print("\(model): \(network.sizes.map(String.init).joined(separator: "-")) "
@@ -45,22 +45,8 @@ struct InspectCommand: ParsableCommand {
   }
 
   /// Every tensor as the file names it, with its values as `Double` (exact for F32).
-  static func tensors(of file: ModelFile<Float>) -> [String: [Double]] {
-    var result: [String: [Double]] = [:]
-    for (l, layer) in file.network.layers.enumerated() {
-      result["layers.\(l).weight"] = layer.weights.scalars.map(Double.init)
-      if layer.hasBiases { result["layers.\(l).bias"] = layer.biases.map(Double.init) }
-    }
-    if let training = file.training, let slots = try? training.configuration.optimizer.make().stateNames {
-      for (index, state) in training.optimizerState.enumerated() where !state.isEmpty {
-        let size = state.count / max(slots.count, 1)
-        for (s, slot) in slots.enumerated() {
-          result["optimizer.layers.\(index / 2).\(index % 2 == 0 ? "weight" : "bias").\(slot)"] =
-            state[(s * size)..<((s + 1) * size)].map(Double.init)
-        }
-      }
-    }
-    return result
+  static func tensors(of file: ModelFile<Float>) throws -> [String: [Double]] {
+    try file.container().tensors.mapValues { ($0.floats ?? []).map(Double.init) }
   }
 
   struct Report: Encodable {

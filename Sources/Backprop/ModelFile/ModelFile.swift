@@ -38,10 +38,11 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
   ///
   /// - Throws: `ModelFileError` when the folder cannot be written; the previous file is then left as it was.
   public func write(to path: String) throws {
-    try safetensors().write(to: path)
+    try container().write(to: path)
   }
 
-  func safetensors() throws -> Safetensors {
+  /// The safetensors container this model writes: its tensors by name and its `__metadata__`.
+  public func container() throws -> Safetensors {
     var tensors: [String: Safetensors.Tensor] = [:]
     for (l, layer) in network.layers.enumerated() {
       tensors["layers.\(l).weight"] = try Self.tensor(layer.weights.scalars, shape: [layer.outputs, layer.inputs])

@@ -29,7 +29,8 @@ enum Arguments {
       return size
     }
     guard sizes.count >= minimumCount else {
-      throw ValidationError("\(option): expected at least two sizes (inputs and outputs), found '\(text)'")
+      throw ValidationError(
+        "\(option): expected at least \(minimumCount == 2 ? "two sizes (inputs and outputs)" : "\(minimumCount) size(s)"), found '\(text)'")
     }
     return sizes
   }

@@ -1,4 +1,5 @@
 import Backprop
+import BackpropTestSupport
 import CBackpropKernels
 import Testing
 
@@ -6,15 +7,7 @@ import Testing
 struct ThreadsTests {
   /// 600 samples of 256 byte features in 10 classes: big enough that products and Adam updates are split.
   static func data() throws -> Dataset {
-    var g = SeededGenerator(seed: 31)
-    var bytes: [UInt8] = [], labels: [Int] = []
-    for _ in 0..<600 {
-      let label = g.nextInt(below: 10)
-      labels.append(label)
-      for k in 0..<256 { bytes.append(UInt8(min(255, g.nextInt(below: 100) + (k % 10 == label ? 120 : 0)))) }
-    }
-    return try Dataset(features: .bytes(bytes), count: 600, featureCount: 256, labels: labels,
-                       classNames: (0..<10).map(String.init), source: "synthetic")
+    try .synthetic(count: 600, features: 256, classNames: (0..<10).map(String.init), noise: 100, signal: 120, seed: 31)
   }
 
   @Test("training with 1 and with 2 threads ends on the same bits")

@@ -1,19 +1,13 @@
 import Backprop
+import BackpropTestSupport
 import Foundation
 import Testing
 
 @Suite("Training runs, checkpoints and resume")
 struct TrainingRunTests {
-  /// 200 samples of 6 byte-valued features in 3 classes, drawn from a seeded generator.
+  /// 200 samples of 6 byte-valued features in 3 classes.
   static func data() throws -> Dataset {
-    var g = SeededGenerator(seed: 12)
-    var bytes: [UInt8] = [], labels: [Int] = []
-    for _ in 0..<200 {
-      let label = g.nextInt(below: 3)
-      labels.append(label)
-      for k in 0..<6 { bytes.append(UInt8(min(255, g.nextInt(below: 128) + (k % 3 == label ? 100 : 0)))) }
-    }
-    return try Dataset(features: .bytes(bytes), count: 200, featureCount: 6, labels: labels, classNames: ["a", "b", "c"], source: "synthetic")
+    try .synthetic(count: 200, features: 6, classNames: ["a", "b", "c"], noise: 128, signal: 100, seed: 12)
   }
 
   static func configuration(epochs: Int, optimizer: OptimizerSettings.Kind) -> TrainingConfiguration {
