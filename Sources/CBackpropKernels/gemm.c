@@ -1,71 +1,88 @@
-// bp_sgemm: BLIS-style blocking around a micro-kernel. B is packed in k-blocks of KC rows into panels NR wide,
-// A into panels MR tall (transposes are handled while packing), the kernel makes one MR×NR tile per panel pair,
-// and the tile is merged into C: C = alpha·tile + beta·C for the first k-block, C += alpha·tile after it.
-// Each C element is therefore summed over k in a fixed order, whatever the instruction set or shape of the call.
+// bp_sgemm: BLIS-style blocking around a micro-kernel. B is packed, one k-block at a time, into panels NR columns
+// wide (transposes are handled while packing); A is read in place through its strides when it is not transposed,
+// since at the batch sizes of training (n = 64 … 1000) packing A costs as much as the multiply-adds it feeds. The kernel makes one MR × NR
+// tile per strip of A and panel of B and merges it into C: C = α·tile + β·C for the first k-block, C = α·tile + C
+// after it. Each C element is therefore summed over k in a fixed order, whatever the instruction set, the shape
+// of the call or the number of threads.
 #include <stdlib.h>
 #include "CBackpropKernels.h"
 #include "gemm_kernels.h"
 
-enum { KC = KC_GEMV, MC = 72 };
+// Edge tiles are merged here in the kernels' two roundings (α·t, then + β·C), never one fused multiply-add.
+#pragma STDC FP_CONTRACT OFF
 
-// Packing buffers, one pair per thread, grown to the largest call seen and then reused (no allocation per call).
+enum { MC = 96 };
+
+// op(A)(i, p) = a[i·ars + p·acs], op(B)(p, j) = b[p·brs + j·bcs]: one description for all four transpositions.
+struct gemm_call {
+  int m, n, k;
+  const float *a, *b;
+  ptrdiff_t ars, acs, brs, bcs;
+  float *c;
+  int ldc;
+  float alpha, beta;
+  bp_sgemm_kernel kernel;
+};
+
+// Packing buffers, one pair per thread, grown to the largest call seen and then reused: no allocation per call.
 static _Thread_local float *packed_a, *packed_b;
 static _Thread_local size_t packed_a_size, packed_b_size;
 
-static float *buffer(float **p, size_t *size, size_t needed) {
+static float *packing_buffer(float **buffer, size_t *size, size_t needed) {
   if (needed > *size) {
-    free(*p);
-    *p = aligned_alloc(64, ((needed * sizeof(float) + 63) / 64) * 64);
-    *size = *p ? needed : 0;
+    free(*buffer);
+    *buffer = aligned_alloc(64, ((needed * sizeof(float) + 63) / 64) * 64);
+    *size = *buffer ? needed : 0;
   }
-  return *p;
+  if (!*buffer) abort();  // out of memory for a few hundred kilobytes: nothing sensible is left to do
+  return *buffer;
 }
 
-// op(B)[p0 .. p0+kc, j0 .. j0+n] into panels of NR columns: panel q holds, for each p, NR values (zero-padded).
-static void pack_b(int transpose, const float *b, int ldb, int p0, int kc, int j0, int n, float *out) {
-  for (int q = 0; q < n; q += BP_NR) {
+// op(B)[p0 … p0+kc, j0 … j0+n] into panels of NR columns: panel q holds, for each p, NR values (zero-padded).
+static void pack_b(const struct gemm_call *g, int p0, int kc, int j0, int n, float *out) {
+  for (int q = 0; q < n; q += BP_NR, out += (size_t)kc * BP_NR) {
     int width = n - q < BP_NR ? n - q : BP_NR;
-    for (int p = 0; p < kc; p++) {
-      float *row = out + p * BP_NR;
-      if (!transpose) {
-        const float *src = b + (size_t)(p0 + p) * ldb + j0 + q;
-        for (int j = 0; j < width; j++) row[j] = src[j];
-      } else {
-        const float *src = b + (size_t)(j0 + q) * ldb + p0 + p;
-        for (int j = 0; j < width; j++) row[j] = src[(size_t)j * ldb];
+    const float *src = g->b + p0 * g->brs + (j0 + q) * g->bcs;
+    if (g->bcs == 1) {  // rows of op(B) are contiguous
+      for (int p = 0; p < kc; p++) {
+        float *row = out + p * BP_NR;
+        for (int j = 0; j < width; j++) row[j] = src[p * g->brs + j];
+        for (int j = width; j < BP_NR; j++) row[j] = 0;
       }
-      for (int j = width; j < BP_NR; j++) row[j] = 0;
+    } else {  // columns are: read each one down, write it across the panel
+      for (int j = 0; j < width; j++) {
+        const float *column = src + j * g->bcs;
+        for (int p = 0; p < kc; p++) out[p * BP_NR + j] = column[p * g->brs];
+      }
+      for (int p = 0; p < kc; p++) {
+        for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
+      }
     }
-    out += (size_t)kc * BP_NR;
   }
 }
 
-// op(A)[i0 .. i0+m, p0 .. p0+kc] into panels of MR rows: panel holds, for each p, MR values (zero-padded).
-static void pack_a(int transpose, const float *a, int lda, int i0, int m, int p0, int kc, float *out) {
-  for (int q = 0; q < m; q += BP_MR) {
+// op(A)[i0 … i0+m, p0 … p0+kc] into strips of MR rows (packed: rs = 1, cs = MR), the last one zero-padded.
+// A is read in place where it can be; it is packed when a strip would run past its end (the kernel reads MR
+// rows), and when it is transposed and used by 4 panels of B or more: read in place, a transposed A touches a new
+// cache line at every step of k and, with a leading dimension that is a multiple of 512 bytes, evicts them from
+// L1 as fast as they come in.
+static void pack_a(const struct gemm_call *g, int i0, int m, int p0, int kc, float *out) {
+  for (int q = 0; q < m; q += BP_MR, out += (size_t)kc * BP_MR) {
     int height = m - q < BP_MR ? m - q : BP_MR;
+    const float *src = g->a + (i0 + q) * g->ars + p0 * g->acs;
     for (int p = 0; p < kc; p++) {
       float *column = out + p * BP_MR;
-      if (!transpose) {
-        const float *src = a + (size_t)(i0 + q) * lda + p0 + p;
-        for (int r = 0; r < height; r++) column[r] = src[(size_t)r * lda];
-      } else {
-        const float *src = a + (size_t)(p0 + p) * lda + i0 + q;
-        for (int r = 0; r < height; r++) column[r] = src[r];
-      }
+      for (int r = 0; r < height; r++) column[r] = src[r * g->ars + p * g->acs];
       for (int r = height; r < BP_MR; r++) column[r] = 0;
     }
-    out += (size_t)kc * BP_MR;
   }
 }
 
-static void merge(const float *tile, int rows, int columns, float alpha, float beta, int first, float *c, int ldc) {
+static void merge(const float *tile, int rows, int columns, float alpha, float beta, float *c, int ldc) {
   for (int r = 0; r < rows; r++) {
     float *row = c + (size_t)r * ldc;
     const float *t = tile + r * BP_NR;
-    if (!first || beta == 1) {
-      for (int j = 0; j < columns; j++) row[j] += alpha * t[j];
-    } else if (beta == 0) {
+    if (beta == 0) {
       for (int j = 0; j < columns; j++) row[j] = alpha * t[j];
     } else {
       for (int j = 0; j < columns; j++) row[j] = alpha * t[j] + beta * row[j];
@@ -81,76 +98,81 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
   return bp_sgemm_kernel_generic;
 }
 
-struct gemm_call {
-  int transpose_a, transpose_b, m, n, k, lda, ldb, ldc;
-  float alpha, beta;
-  const float *a, *b;
-  float *c;
-  bp_sgemm_kernel kernel;
-};
-
-// Rows row_begin … row_end − 1 of C and its columns in panels first … end − 1 (NR wide): all of the product for
-// them, in the fixed k order.
+// Rows row_begin … row_end − 1 of C and its column panels first … end − 1 (NR wide): all of the product for them.
 static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, int first, int end) {
   int j0 = first * BP_NR, width = (end * BP_NR < g->n ? end * BP_NR : g->n) - j0;
-  if (width <= 0) return;
-  float *pb = buffer(&packed_b, &packed_b_size, (size_t)KC * (end - first) * BP_NR);
-  float *pa = buffer(&packed_a, &packed_a_size, (size_t)KC * MC);
+  if (width <= 0 || row_begin >= row_end) return;
+  int depth = bp_k_block(g->k), pack_all = g->acs != 1 && end - first >= 4;
+  float *pb = packing_buffer(&packed_b, &packed_b_size, (size_t)depth * (end - first) * BP_NR);
+  float *pa = packing_buffer(&packed_a, &packed_a_size, (size_t)depth * (pack_all ? MC : BP_MR));
   float tile[BP_MR * BP_NR];
-  if (!pa || !pb) abort();  // out of memory for a few hundred kilobytes: nothing sensible is left to do
-  for (int p0 = 0; p0 < g->k; p0 += KC) {
-    int kc = g->k - p0 < KC ? g->k - p0 : KC;
-    pack_b(g->transpose_b, g->b, g->ldb, p0, kc, j0, width, pb);
+  for (int p0 = 0; p0 < g->k; p0 += depth) {
+    int kc = g->k - p0 < depth ? g->k - p0 : depth;
+    float beta = p0 == 0 ? g->beta : 1;
+    pack_b(g, p0, kc, j0, width, pb);
     for (int i0 = row_begin; i0 < row_end; i0 += MC) {
-      int mc = row_end - i0 < MC ? row_end - i0 : MC;
-      pack_a(g->transpose_a, g->a, g->lda, i0, mc, p0, kc, pa);
-      for (int q = 0; q < end - first; q++) {
+      int mc = row_end - i0 < MC ? row_end - i0 : MC, in_place = pack_all ? 0 : mc / BP_MR * BP_MR;
+      if (in_place < mc) pack_a(g, i0 + in_place, mc - in_place, p0, kc, pa);
+      for (int q = 0; q * BP_NR < width; q++) {
         int columns = width - q * BP_NR < BP_NR ? width - q * BP_NR : BP_NR;
-        if (columns <= 0) break;
-        for (int r0 = 0; r0 < mc; r0 += BP_MR) {
+        const float *panel = pb + (size_t)q * kc * BP_NR;
+        float *c = g->c + (size_t)i0 * g->ldc + j0 + q * BP_NR;
+        for (int r0 = 0; r0 < mc; r0 += BP_MR, c += (size_t)BP_MR * g->ldc) {
           int rows = mc - r0 < BP_MR ? mc - r0 : BP_MR;
-          g->kernel(kc, pa + (size_t)r0 * kc, pb + (size_t)q * kc * BP_NR, tile);
-          merge(tile, rows, columns, g->alpha, g->beta, p0 == 0, g->c + (size_t)(i0 + r0) * g->ldc + j0 + q * BP_NR,
-                g->ldc);
+          int packed = r0 >= in_place;
+          const float *a = packed ? pa + (size_t)(r0 - in_place) * kc : g->a + (i0 + r0) * g->ars + p0 * g->acs;
+          ptrdiff_t rs = packed ? 1 : g->ars, cs = packed ? BP_MR : g->acs;
+          if (rows == BP_MR && columns == BP_NR) {
+            g->kernel(kc, a, rs, cs, panel, g->alpha, beta, c, g->ldc);
+          } else {
+            g->kernel(kc, a, rs, cs, panel, 1, 0, tile, BP_NR);
+            merge(tile, rows, columns, g->alpha, beta, c, g->ldc);
+          }
         }
       }
     }
   }
 }
 
-// Part `part` of `parts` takes an equal share of C's rows (in whole micro-panels) when A is the larger operand,
-// so each thread packs only its rows of A, or else of C's column panels. Shares never overlap: threads write
-// disjoint parts of C, and each element's arithmetic is the same for any number of threads.
+// Part `part` of `parts` takes an equal share of C's column panels, packing only its share of B, when they divide
+// evenly enough; otherwise (narrow products) a share of C's rows in whole strips. Shares never overlap: threads
+// write disjoint parts of C, and each element's arithmetic is the same for any number of threads.
 static void gemm_part(void *context, int part, int parts) {
   const struct gemm_call *g = context;
   int panels = (g->n + BP_NR - 1) / BP_NR;
-  if ((double)g->m * g->k >= (double)g->k * g->n) {
+  if (panels % parts == 0 || panels >= 4 * parts) {
+    gemm_block(g, 0, g->m, panels * part / parts, panels * (part + 1) / parts);
+  } else {
     int strips = (g->m + BP_MR - 1) / BP_MR;
     int begin = strips * part / parts * BP_MR, end = strips * (part + 1) / parts * BP_MR;
-    if (end > g->m) end = g->m;
-    if (begin < end) gemm_block(g, begin, end, 0, panels);
-  } else {
-    gemm_block(g, 0, g->m, panels * part / parts, panels * (part + 1) / parts);
+    gemm_block(g, begin, end < g->m ? end : g->m, 0, panels);
   }
 }
 
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // C = beta·C
+  if (k <= 0) {  // C = β·C
     for (int i = 0; i < m; i++) {
       float *row = c + (size_t)i * ldc;
       for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
     }
     return;
   }
-  if (n == 1 && (transpose_b || ldb == 1)) {
-    // op(B) is one column: element p at b[p] (B stored as 1 × k, or k × 1 with ldb = 1).
-    bp_sgemv_into(transpose_a, m, k, alpha, a, lda, b, beta, c, ldc);
+  // One column or one row: a matrix–vector product, with the same chain of multiply-adds per element.
+  if (n == 1) {
+    bp_sgemv_into(transpose_a, m, k, alpha, a, lda, b, transpose_b ? 1 : ldb, beta, c, ldc);
     return;
   }
-  struct gemm_call call = {transpose_a, transpose_b, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c,
-                           kernel_for(bp_isa_active())};
+  if (m == 1) {  // C row = op(A) row · op(B), that is op(B)ᵀ · (op(A) row)
+    bp_sgemv_into(!transpose_b, n, k, alpha, b, ldb, a, transpose_a ? lda : 1, beta, c, 1);
+    return;
+  }
+  struct gemm_call call = {
+    m, n, k, a, b,
+    transpose_a ? 1 : lda, transpose_a ? lda : 1,
+    transpose_b ? 1 : ldb, transpose_b ? ldb : 1,
+    c, ldc, alpha, beta, kernel_for(bp_isa_active())};
   // Below about a million multiply-adds, handing work to another thread costs more than it saves.
   int parts = (double)m * n * k >= 1e6 ? 64 : 1;
   bp_parallel(parts, gemm_part, &call);

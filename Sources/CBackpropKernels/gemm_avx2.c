@@ -1,31 +1,46 @@
-// The AVX2 + FMA micro-kernel: 6 rows × 16 columns in 12 ymm accumulators, one broadcast of A and two loads of
-// B per step of k.
+// The AVX2 + FMA micro-kernel: 6 rows × 16 columns in 12 ymm accumulators, six broadcasts of A (read in place)
+// and two loads of packed B per step of k.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include "gemm_kernels.h"
 
 __attribute__((target("avx2,fma")))
-void bp_sgemm_kernel_avx2(int kc, const float *a, const float *b, float *tile) {
+static inline void store_row(float *c, __m256 acc0, __m256 acc1, __m256 alpha, __m256 beta, int read) {
+  __m256 x0 = _mm256_mul_ps(alpha, acc0), x1 = _mm256_mul_ps(alpha, acc1);
+  if (read) {  // two roundings, as the generic kernel's α·sum + β·C
+    x0 = _mm256_add_ps(x0, _mm256_mul_ps(beta, _mm256_loadu_ps(c)));
+    x1 = _mm256_add_ps(x1, _mm256_mul_ps(beta, _mm256_loadu_ps(c + 8)));
+  }
+  _mm256_storeu_ps(c, x0);
+  _mm256_storeu_ps(c + 8, x1);
+}
+
+__attribute__((target("avx2,fma")))
+void bp_sgemm_kernel_avx2(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
+                          float beta, float *c, ptrdiff_t ldc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  const ptrdiff_t r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
   for (int p = 0; p < kc; p++) {
     __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
     __m256 x;
-    x = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-    a += BP_MR;
+    x = _mm256_broadcast_ss(a);      c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(a + r1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(a + r2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(a + r3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(a + r4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(a + r5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+    a += cs;
     b += BP_NR;
   }
-  _mm256_storeu_ps(tile + 0, c00);  _mm256_storeu_ps(tile + 8, c01);
-  _mm256_storeu_ps(tile + 16, c10); _mm256_storeu_ps(tile + 24, c11);
-  _mm256_storeu_ps(tile + 32, c20); _mm256_storeu_ps(tile + 40, c21);
-  _mm256_storeu_ps(tile + 48, c30); _mm256_storeu_ps(tile + 56, c31);
-  _mm256_storeu_ps(tile + 64, c40); _mm256_storeu_ps(tile + 72, c41);
-  _mm256_storeu_ps(tile + 80, c50); _mm256_storeu_ps(tile + 88, c51);
+  __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  int read = beta != 0;
+  store_row(c, c00, c01, va, vb, read);
+  store_row(c + ldc, c10, c11, va, vb, read);
+  store_row(c + 2 * ldc, c20, c21, va, vb, read);
+  store_row(c + 3 * ldc, c30, c31, va, vb, read);
+  store_row(c + 4 * ldc, c40, c41, va, vb, read);
+  store_row(c + 5 * ldc, c50, c51, va, vb, read);
 }
 #endif

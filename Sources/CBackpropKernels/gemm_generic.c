@@ -2,15 +2,22 @@
 #include <math.h>
 #include "gemm_kernels.h"
 
-void bp_sgemm_kernel_generic(int kc, const float *a, const float *b, float *tile) {
+// The epilogue α·sum + β·C must not be contracted into a fused multiply-add: the vector kernels round it in two
+// steps, and every path must give the same bits.
+#pragma STDC FP_CONTRACT OFF
+
+void bp_sgemm_kernel_generic(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
+                             float beta, float *c, ptrdiff_t ldc) {
   float acc[BP_MR][BP_NR] = {{0}};
   for (int p = 0; p < kc; p++) {
-    const float *ap = a + p * BP_MR, *bp = b + p * BP_NR;
+    const float *ap = a + p * cs, *bp = b + p * BP_NR;
     for (int r = 0; r < BP_MR; r++) {
-      for (int j = 0; j < BP_NR; j++) acc[r][j] = fmaf(ap[r], bp[j], acc[r][j]);
+      float x = ap[r * rs];
+      for (int j = 0; j < BP_NR; j++) acc[r][j] = fmaf(x, bp[j], acc[r][j]);
     }
   }
   for (int r = 0; r < BP_MR; r++) {
-    for (int j = 0; j < BP_NR; j++) tile[r * BP_NR + j] = acc[r][j];
+    float *row = c + r * ldc;
+    for (int j = 0; j < BP_NR; j++) row[j] = beta == 0 ? alpha * acc[r][j] : alpha * acc[r][j] + beta * row[j];
   }
 }

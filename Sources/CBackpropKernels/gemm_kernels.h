@@ -1,23 +1,38 @@
-// The micro-kernels behind bp_sgemm: each computes one MR×NR tile of A·B from packed panels.
+// The micro-kernels behind bp_sgemm and the k-blocking that bp_sgemm and bp_sgemv_into share.
 #ifndef GEMM_KERNELS_H
 #define GEMM_KERNELS_H
 
+#include <stddef.h>
+
 enum { BP_MR = 6, BP_NR = 16 };
 
-/// The k-block of every product: each C element is a chain of fused multiply-adds over KC_GEMV values of k,
-/// merged into C block after block. bp_sgemm and bp_sgemv_into must agree on it to give the same bits.
-enum { KC_GEMV = 256, MC_GEMV = 64 };
+/// Every product sums each C element as a chain of fused multiply-adds over one k-block, merged into C block after
+/// block (C = α·chain + β·C for the first block, C = α·chain + C after it). The blocks are as even as possible and
+/// at most KC_MAX deep: k = 784 is four blocks of 196, not three of 256 and a stub of 16. bp_sgemm and
+/// bp_sgemv_into must agree on them to give the same bits.
+enum { KC_MAX = 256 };
 
-/// C[i·ldc] = alpha·Σ_p op(A)[i, p]·x[p] + beta·C[i·ldc] (n = 1), with bp_sgemm's exact arithmetic.
-void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x,
+/// The depth of every k-block but the last (which has what is left).
+static inline int bp_k_block(int k) {
+  int blocks = (k + KC_MAX - 1) / KC_MAX;
+  return (k + blocks - 1) / blocks;
+}
+
+/// c[i·ldc] = α·Σ_p op(A)[i, p]·x[p·incx] + β·c[i·ldc] for i < m (n = 1), with bp_sgemm's exact arithmetic.
+void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
                    float beta, float *c, int ldc);
 
-/// tile[r*BP_NR + j] = Σ_p a[p*BP_MR + r] · b[p*BP_NR + j], summed p = 0, 1, … with fused multiply-adds from 0.
-typedef void (*bp_sgemm_kernel)(int kc, const float *a, const float *b, float *tile);
+/// One MR × NR tile: C[r·ldc + j] = α·Σ_p a[r·rs + p·cs]·b[p·NR + j] + β·C[r·ldc + j], the sum a chain of fused
+/// multiply-adds from 0 in the order p = 0, 1, …; when β is 0, C is not read. A is read in place through its
+/// strides (rs, cs), B from a packed panel.
+typedef void (*bp_sgemm_kernel)(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
+                                float beta, float *c, ptrdiff_t ldc);
 
-void bp_sgemm_kernel_generic(int kc, const float *a, const float *b, float *tile);
+void bp_sgemm_kernel_generic(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
+                             float beta, float *c, ptrdiff_t ldc);
 #if defined(__x86_64__)
-void bp_sgemm_kernel_avx2(int kc, const float *a, const float *b, float *tile);
+void bp_sgemm_kernel_avx2(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
+                          float beta, float *c, ptrdiff_t ldc);
 #endif
 
 #endif

@@ -1,11 +1,14 @@
 // A persistent pool of worker threads for bp_parallel. Waking a sleeping thread costs tens of microseconds, more
 // than a small GEMM takes, so workers spin for a while after each job before they sleep on a condition variable.
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include "CBackpropKernels.h"
 
-enum { MAX_THREADS = 64, SPIN = 200000 };
+// A waiting thread pauses PAUSES times, then yields its core at each check (a busy machine may have descheduled the
+// thread it waits for, and spinning would only keep that one off the core), and a worker sleeps after SPIN checks.
+enum { MAX_THREADS = 64, PAUSES = 2000, SPIN = 20000 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -20,7 +23,11 @@ static _Atomic int wanted = 1;           // threads to use, the caller included
 static bp_job current_job;
 static void *current_context;
 
-static inline void relax(void) {
+static inline void relax(int spins) {
+  if (spins > PAUSES) {
+    sched_yield();
+    return;
+  }
 #if defined(__x86_64__)
   __builtin_ia32_pause();
 #endif
@@ -36,7 +43,7 @@ static void *worker(void *argument) {
     int spins = 0;
     unsigned long long now;
     while ((now = atomic_load_explicit(&state, memory_order_acquire)) >> 8 == seen) {
-      if (++spins < SPIN) { relax(); continue; }
+      if (++spins < SPIN) { relax(spins); continue; }
       pthread_mutex_lock(&lock);
       atomic_fetch_add(&sleepers, 1);
       while ((now = atomic_load(&state)) >> 8 == seen) pthread_cond_wait(&wake, &lock);
@@ -91,6 +98,6 @@ void bp_parallel(int parts, bp_job job, void *context) {
     pthread_mutex_unlock(&lock);
   }
   job(context, 0, parts);
-  while (atomic_load_explicit(&done, memory_order_acquire) < parts - 1) relax();
+  for (int spins = 0; atomic_load_explicit(&done, memory_order_acquire) < parts - 1; spins++) relax(spins);
   atomic_store(&busy, 0);
 }

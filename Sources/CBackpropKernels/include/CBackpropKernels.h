@@ -24,10 +24,15 @@ const char *bp_isa_name(bp_isa isa);
 /// C = alpha·op(A)·op(B) + beta·C in single precision, row-major, op(X) = X or Xᵀ.
 ///
 /// op(A) is m×k, op(B) is k×n, C is m×n; lda, ldb, ldc are the distances between rows as stored. When beta is 0,
-/// C is not read. Every C element is summed over k in the same order (blocks of 256, fused multiply-adds within a
-/// block) whatever the instruction set, so all paths give the same bits.
+/// C is not read. Every C element is summed over k in the same order (even k-blocks of at most 256, fused multiply-adds
+/// within a block) whatever the instruction set, shape or thread count, so all paths give the same bits.
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
+
+/// x[k·ldx + j] = samples[offsets[j] + k] / divisor for j < m, k < features: m samples, each a row of bytes,
+/// become the m columns of x. Every path divides exactly, so all give the same bits.
+void bp_gather_bytes(const unsigned char *samples, const ptrdiff_t *offsets, int m, int features, float divisor, float *x,
+                     int ldx);
 
 /// A job split in parts: called once for each part = 0 … parts − 1, possibly on different threads at once.
 typedef void (*bp_job)(void *context, int part, int parts);

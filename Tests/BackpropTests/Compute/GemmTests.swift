@@ -16,7 +16,7 @@ struct GemmTests {
   static let cases: [Case] = {
     var cases: [Case] = []
     for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {
-      for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (5, 1, 784), (128, 64, 784), (10, 128, 64)] {
+      for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (5, 1, 784), (128, 64, 784), (10, 128, 64), (1, 128, 784), (1, 17, 300), (100, 40, 257)] {
         cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: n, k: k, alpha: 1, beta: 0))
       }
     }
@@ -73,6 +73,24 @@ struct GemmTests {
     _ = bp_isa_force(bp_isa_detected())
     for other in results.dropFirst() {
       #expect(other.map(\.bitPattern) == results[0].map(\.bitPattern), "instruction sets disagree in the last bits")
+    }
+  }
+
+  @Test("one row of A alone gets the same bits as inside a batch: the m = 1 path keeps the GEMM's arithmetic")
+  func oneRowMatchesBatch() {
+    var g = SeededGenerator(seed: 78)
+    for (n, k) in [(128, 784), (10, 128), (33, 300)] {
+      let w = (0..<(k * n)).map { _ in Float(g.nextUniform(in: -1, 1)) }      // k × n
+      let batch = (0..<(5 * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }  // 5 × k, one row per sample
+      let row = Array(batch[(2 * k)..<(3 * k)])
+      for isa in Self.instructionSets {
+        #expect(bp_isa_force(isa) == 1)
+        var all = [Float](repeating: 0, count: 5 * n), one = [Float](repeating: 0, count: n)
+        bp_sgemm(0, 0, 5, Int32(n), Int32(k), 1, batch, Int32(k), w, Int32(n), 0, &all, Int32(n))
+        bp_sgemm(0, 0, 1, Int32(n), Int32(k), 1, row, Int32(k), w, Int32(n), 0, &one, Int32(n))
+        #expect(one.map(\.bitPattern) == all[(2 * n)..<(3 * n)].map(\.bitPattern), "\(n)×\(k)")
+      }
+      _ = bp_isa_force(bp_isa_detected())
     }
   }
 

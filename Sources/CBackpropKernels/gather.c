@@ -1,0 +1,83 @@
+// The batch gather: samples stored as rows of bytes (MNIST pixels) become the columns of A[0], each byte b as
+// b / divisor. It is a transpose with a conversion, so the AVX2 path converts 8 bytes of each of 8 samples and
+// transposes the 8 × 8 block in registers; both paths divide exactly, so they give the same bits.
+#include "CBackpropKernels.h"
+
+struct gather_call {
+  const unsigned char *samples;
+  const ptrdiff_t *offsets;
+  int m, features, ldx;
+  float divisor;
+  float *x;
+};
+
+static void gather_generic(const struct gather_call *g, int j0, int j1, int k0, int k1) {
+  for (int k = k0; k < k1; k++) {
+    float *row = g->x + (size_t)k * g->ldx;
+    for (int j = j0; j < j1; j++) row[j] = (float)g->samples[g->offsets[j] + k] / g->divisor;
+  }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx2,fma")))
+static void gather_avx2(const struct gather_call *g, int k0, int k1) {
+  __m256 divisor = _mm256_set1_ps(g->divisor);
+  int j = 0, k_end = k0 + (k1 - k0) / 8 * 8;
+  for (; j + 8 <= g->m; j += 8) {
+    const unsigned char *s0 = g->samples + g->offsets[j], *s1 = g->samples + g->offsets[j + 1];
+    const unsigned char *s2 = g->samples + g->offsets[j + 2], *s3 = g->samples + g->offsets[j + 3];
+    const unsigned char *s4 = g->samples + g->offsets[j + 4], *s5 = g->samples + g->offsets[j + 5];
+    const unsigned char *s6 = g->samples + g->offsets[j + 6], *s7 = g->samples + g->offsets[j + 7];
+    for (int k = k0; k < k_end; k += 8) {
+#define ROW(s) _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((s) + k)))), divisor)
+      __m256 r0 = ROW(s0), r1 = ROW(s1), r2 = ROW(s2), r3 = ROW(s3), r4 = ROW(s4), r5 = ROW(s5), r6 = ROW(s6), r7 = ROW(s7);
+#undef ROW
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      float *out = g->x + (size_t)k * g->ldx + j;
+      size_t ld = (size_t)g->ldx;
+      _mm256_storeu_ps(out, _mm256_permute2f128_ps(u0, u4, 0x20));
+      _mm256_storeu_ps(out + ld, _mm256_permute2f128_ps(u1, u5, 0x20));
+      _mm256_storeu_ps(out + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
+      _mm256_storeu_ps(out + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
+      _mm256_storeu_ps(out + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
+      _mm256_storeu_ps(out + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
+      _mm256_storeu_ps(out + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
+      _mm256_storeu_ps(out + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+  }
+  gather_generic(g, 0, j, k_end, k1);   // features past the last block of 8
+  gather_generic(g, j, g->m, k0, k1);   // samples past the last block of 8
+}
+#endif
+
+// Part `part` of `parts` fills an equal share of the features (rows of A[0]), in blocks of 8.
+static void gather_part(void *context, int part, int parts) {
+  const struct gather_call *g = context;
+  int blocks = (g->features + 7) / 8;
+  int k0 = blocks * part / parts * 8, k1 = blocks * (part + 1) / parts * 8;
+  if (k1 > g->features) k1 = g->features;
+  if (k0 >= k1) return;
+#if defined(__x86_64__)
+  if (bp_isa_active() == BP_ISA_AVX2) {
+    gather_avx2(g, k0, k1);
+    return;
+  }
+#endif
+  gather_generic(g, 0, g->m, k0, k1);
+}
+
+void bp_gather_bytes(const unsigned char *samples, const ptrdiff_t *offsets, int m, int features, float divisor, float *x,
+                     int ldx) {
+  struct gather_call call = {samples, offsets, m, features, ldx, divisor, x};
+  // A batch of 64 MNIST images is 50,000 bytes: worth a second thread; a handful of features is not.
+  bp_parallel((double)m * features >= 32768 ? 64 : 1, gather_part, &call);
+}
