@@ -1,3 +1,5 @@
+import CBackpropKernels
+
 extension Workspace {
 
   /// Gathers the samples `indices` of `dataset` as the batch: A[0] gets one column per sample (bytes scaled to
@@ -6,33 +8,36 @@ extension Workspace {
     precondition(indices.count <= capacity, "batch larger than the workspace")
     m = indices.count
     let n = dataset.featureCount
-    // Samples go in blocks of 16 columns, so each row of A[0] is written a cache line at a time while the 16 sample
-    // rows are read in order; bytes become b/255 through a table of those exact quotients.
-    withUnsafeTemporaryAllocation(of: Int.self, capacity: 16) { offsets in
-      var start = 0
-      while start < m {
-        let end = min(start + 16, m)
-        for j in start..<end { offsets[j - start] = indices[indices.startIndex + j] * n }
-        switch dataset.features {
-        case .bytes(let bytes):
-          bytes.withUnsafeBufferPointer { source in
-            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 256) { table in
-              for b in 0..<256 { table[b] = Scalar(b) / 255 }
-              for k in 0..<n {
-                let row = x + k * m
-                for j in start..<end { row[j] = table[Int(source[offsets[j - start] + k])] }
-              }
-            }
-          }
-        case .floats(let floats):
-          floats.withUnsafeBufferPointer { source in
+    for j in 0..<m { offsets[j] = indices[indices.startIndex + j] * n }
+    switch dataset.features {
+    case .bytes(let bytes) where Scalar.self == Float.self:
+      // The C gather: 8 × 8 blocks converted and transposed in registers, split over the threads.
+      bytes.withUnsafeBufferPointer { source in
+        bp_gather_bytes(source.baseAddress!, offsets, Int32(m), Int32(n), 255,
+                        UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self), Int32(m))
+      }
+    case .bytes(let bytes):
+      // Samples go in blocks of 16 columns, so each row of A[0] is written a cache line at a time while the 16
+      // sample rows are read in order; bytes become b/255 through a table of those exact quotients.
+      bytes.withUnsafeBufferPointer { source in
+        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 256) { table in
+          for b in 0..<256 { table[b] = Scalar(b) / 255 }
+          for start in stride(from: 0, to: m, by: 16) {
             for k in 0..<n {
               let row = x + k * m
-              for j in start..<end { row[j] = Scalar(source[offsets[j - start] + k]) }
+              for j in start..<min(start + 16, m) { row[j] = table[Int(source[offsets[j] + k])] }
             }
           }
         }
-        start = end
+      }
+    case .floats(let floats):
+      floats.withUnsafeBufferPointer { source in
+        for start in stride(from: 0, to: m, by: 16) {
+          for k in 0..<n {
+            let row = x + k * m
+            for j in start..<min(start + 16, m) { row[j] = Scalar(source[offsets[j] + k]) }
+          }
+        }
       }
     }
     if let standardization {

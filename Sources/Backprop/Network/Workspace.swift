@@ -1,5 +1,5 @@
 /// Every buffer one pass needs (the batch X and Y, then Z[l], A[l], δ[l], dW[l] and db[l] per layer), carved out
-/// of one allocation made once for a network and a largest batch size.
+/// of one allocation made once for a network and a largest batch size (and one more for the batch's sample offsets).
 ///
 /// A batch of m ≤ `capacity` columns uses the first n·m elements of each buffer as a contiguous n × m matrix, so
 /// the shorter last batch of an epoch needs no new memory. A training step therefore allocates nothing.
@@ -26,6 +26,9 @@ final class Workspace<Scalar: BackpropScalar> {
   /// Room for the transpose of the largest A[l−1] (m × n[l−1]), so dW = δ·A_prevᵀ runs as a plain product.
   let scratch: UnsafeMutablePointer<Scalar>
 
+  /// Where each sample of the batch starts in the data set's features, for the gather.
+  let offsets: UnsafeMutablePointer<Int>
+
   private let storage: UnsafeMutablePointer<Scalar>
 
   init(sizes: [Int], capacity: Int) {
@@ -39,6 +42,8 @@ final class Workspace<Scalar: BackpropScalar> {
       + parameters.reduce(0, +) + widest
     storage = .allocate(capacity: total)
     storage.initialize(repeating: 0, count: total)
+    offsets = .allocate(capacity: capacity)
+    offsets.initialize(repeating: 0, count: capacity)
 
     var next = storage
     func take(_ count: Int) -> UnsafeMutablePointer<Scalar> {
@@ -56,7 +61,10 @@ final class Workspace<Scalar: BackpropScalar> {
     scratch = take(widest)
   }
 
-  deinit { storage.deallocate() }
+  deinit {
+    storage.deallocate()
+    offsets.deallocate()
+  }
 
   /// Whether the buffers are laid out for `network`'s layer sizes.
   func fits(_ network: Network<Scalar>) -> Bool {
