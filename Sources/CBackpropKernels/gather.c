@@ -55,7 +55,22 @@ static void gather_avx2(const struct gather_call *g, int k0, int k1) {
     }
   }
   gather_generic(g, 0, j, k_end, k1);   // features past the last block of 8
-  gather_generic(g, j, g->m, k0, k1);   // samples past the last block of 8
+  // Samples past the last block of 8 (all of a batch of one), 8 features at a time.
+  for (; j < g->m; j++) {
+    const unsigned char *sample = g->samples + g->offsets[j];
+    float values[8];
+    for (int k = k0; k < k_end; k += 8) {
+      __m256 v = _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(sample + k)))),
+                               divisor);
+      if (g->ldx == 1) {
+        _mm256_storeu_ps(g->x + k, v);
+      } else {
+        _mm256_storeu_ps(values, v);
+        for (int t = 0; t < 8; t++) g->x[(size_t)(k + t) * g->ldx + j] = values[t];
+      }
+    }
+    gather_generic(g, j, j + 1, k_end, k1);
+  }
 }
 #endif
 

@@ -57,7 +57,7 @@ static inline __m256 load_column(const float *base, size_t lda) {
 }
 
 // The same sums, eight rows in each ymm register. Each register is one chain of dependent multiply-adds, whose
-// latency would bound a lone chain, so several blocks of rows run side by side: four with A transposed (a
+// latency would bound a lone chain, so several blocks of rows run side by side: up to eight with A transposed (a
 // column of op(A) is a contiguous load), two with A not transposed (each 8 × 8 block is loaded row by row and
 // transposed in registers, which keeps the shuffle units busy too).
 __attribute__((target("avx2,fma")))
@@ -66,6 +66,26 @@ static void gemv_block_avx2(int transpose_a, const float *a, int lda, int i0, in
   int r = 0;
   if (transpose_a) {
     const float *base = a + (size_t)p0 * lda + i0;
+    for (; r + 64 <= rows; r += 64) {  // eight chains: enough to cover the multiply-add latency on two ports
+      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+      __m256 s4 = _mm256_setzero_ps(), s5 = _mm256_setzero_ps(), s6 = _mm256_setzero_ps(), s7 = _mm256_setzero_ps();
+      for (int p = 0; p < kc; p++) {
+        const float *column = base + (size_t)p * lda + r;
+        __m256 xp = _mm256_broadcast_ss(x + p);
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(column), xp, s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 8), xp, s1);
+        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 16), xp, s2);
+        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 24), xp, s3);
+        s4 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 32), xp, s4);
+        s5 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 40), xp, s5);
+        s6 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 48), xp, s6);
+        s7 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 56), xp, s7);
+      }
+      _mm256_storeu_ps(acc + r, s0); _mm256_storeu_ps(acc + r + 8, s1);
+      _mm256_storeu_ps(acc + r + 16, s2); _mm256_storeu_ps(acc + r + 24, s3);
+      _mm256_storeu_ps(acc + r + 32, s4); _mm256_storeu_ps(acc + r + 40, s5);
+      _mm256_storeu_ps(acc + r + 48, s6); _mm256_storeu_ps(acc + r + 56, s7);
+    }
     for (; r + 32 <= rows; r += 32) {
       __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
       for (int p = 0; p < kc; p++) {
@@ -125,27 +145,51 @@ static void gemv_block_avx2(int transpose_a, const float *a, int lda, int i0, in
 }
 #endif
 
-void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
-                   float beta, float *c, int ldc) {
+struct gemv_call {
+  int transpose_a, m, k, lda, incx, ldc;
+  float alpha, beta;
+  const float *a, *x;
+  float *c;
+};
+
+// Rows row_begin … row_end − 1 of the product, all of k.
+static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
   float acc[MC_GEMV], chunk[KC_MAX];
   int avx2 = bp_isa_active() == BP_ISA_AVX2;
   (void)avx2;
-  int depth = bp_k_block(k);
-  for (int p0 = 0; p0 < k; p0 += depth) {
-    int kc = k - p0 < depth ? k - p0 : depth;
-    float block_beta = p0 == 0 ? beta : 1;
-    for (int p = 0; p < kc; p++) chunk[p] = x[(size_t)(p0 + p) * incx];
-    for (int i0 = 0; i0 < m; i0 += MC_GEMV) {
-      int rows = m - i0 < MC_GEMV ? m - i0 : MC_GEMV;
+  int depth = bp_k_block(g->k);
+  for (int p0 = 0; p0 < g->k; p0 += depth) {
+    int kc = g->k - p0 < depth ? g->k - p0 : depth;
+    float beta = p0 == 0 ? g->beta : 1;
+    for (int p = 0; p < kc; p++) chunk[p] = g->x[(size_t)(p0 + p) * g->incx];
+    for (int i0 = row_begin; i0 < row_end; i0 += MC_GEMV) {
+      int rows = row_end - i0 < MC_GEMV ? row_end - i0 : MC_GEMV;
 #if defined(__x86_64__)
-      if (avx2) gemv_block_avx2(transpose_a, a, lda, i0, rows, p0, kc, chunk, acc);
+      if (avx2) gemv_block_avx2(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, chunk, acc);
       else
 #endif
-      gemv_block_generic(transpose_a, a, lda, i0, rows, p0, kc, chunk, acc);
+      gemv_block_generic(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, chunk, acc);
       for (int r = 0; r < rows; r++) {
-        float *out = c + (size_t)(i0 + r) * ldc;
-        *out = block_beta == 0 ? alpha * acc[r] : alpha * acc[r] + block_beta * *out;
+        float *out = g->c + (size_t)(i0 + r) * g->ldc;
+        *out = beta == 0 ? g->alpha * acc[r] : g->alpha * acc[r] + beta * *out;
       }
     }
   }
+}
+
+// Part `part` of `parts` takes an equal share of the blocks of MC_GEMV rows. With two threads, each reads half of
+// A, which then stays in its core's L2 from one call to the next (inference one sample at a time re-reads all of
+// the weights for every sample).
+static void gemv_part(void *context, int part, int parts) {
+  const struct gemv_call *g = context;
+  int blocks = (g->m + MC_GEMV - 1) / MC_GEMV;
+  int begin = blocks * part / parts * MC_GEMV, end = blocks * (part + 1) / parts * MC_GEMV;
+  if (begin < g->m) gemv_rows(g, begin, end < g->m ? end : g->m);
+}
+
+void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
+                   float beta, float *c, int ldc) {
+  struct gemv_call call = {transpose_a, m, k, lda, incx, ldc, alpha, beta, a, x, c};
+  // Below about 64 000 multiply-adds (a few microseconds), a second thread costs more than it saves.
+  bp_parallel(m > MC_GEMV && (double)m * k >= 64000 ? 64 : 1, gemv_part, &call);
 }

@@ -91,6 +91,7 @@ extension Network {
     }
     guard data.count > 0 else { return }
     let workspace = Workspace<Scalar>(sizes: sizes, capacity: min(batchSize, data.count))
+    if batchSize == 1 { workspace.storeTransposedWeights(of: self) }
     let order = Array(0..<data.count)
     var start = 0
     while start < data.count {

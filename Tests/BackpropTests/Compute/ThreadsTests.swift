@@ -3,7 +3,7 @@ import BackpropTestSupport
 import CBackpropKernels
 import Testing
 
-@Suite("Threads")
+@Suite("Threads", .serialized)
 struct ThreadsTests {
   /// 600 samples of 256 byte features in 10 classes: big enough that products and Adam updates are split.
   static func data() throws -> Dataset {
@@ -27,10 +27,11 @@ struct ThreadsTests {
     #expect(networks[0] == networks[1])
   }
 
-  @Test("products split across threads equal the single-threaded ones, bit for bit")
-  func gemmAcrossThreads() {
+  @Test("products split across threads equal the single-threaded ones, bit for bit", arguments: [
+    (200, 150, 300), (130, 20, 300), (200, 1, 300), (1, 150, 300),
+  ])
+  func gemmAcrossThreads(m: Int, n: Int, k: Int) {
     var g = SeededGenerator(seed: 5)
-    let (m, n, k) = (200, 150, 300)
     let a = (0..<(m * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }
     let b = (0..<(k * n)).map { _ in Float(g.nextUniform(in: -1, 1)) }
     var results: [[Float]] = []

@@ -1,4 +1,5 @@
 import Backprop
+import BackpropTestSupport
 import Testing
 
 @Suite("Evaluation")
@@ -35,5 +36,16 @@ struct EvaluationTests {
     #expect(abs(evaluation.loss - (try network.cost(inputs: x, targets: y))) < 1e-15)
     let outputs = try network.predict(data)
     #expect(outputs == (try network.predict(x)))
+  }
+
+  @Test("a sample predicted alone gets the same bits as inside a batch (single samples use W transposed)")
+  func singleSamplesMatchBatches() throws {
+    let data = try Dataset.synthetic(count: 23, features: 300, classNames: ["a", "b", "c"], noise: 200, signal: 40, seed: 5)
+    var g = SeededGenerator(seed: 9)
+    let network = try Network<Float>(
+      sizes: [300, 70, 16, 3], activations: [.relu, .tanh, .softmax], loss: .crossEntropy, using: &g)
+    let alone = try network.predict(data, batchSize: 1), together = try network.predict(data, batchSize: 10)
+    #expect(alone.scalars.map(\.bitPattern) == together.scalars.map(\.bitPattern))
+    #expect(try network.evaluate(on: data, batchSize: 1).confusionMatrix == network.evaluate(on: data).confusionMatrix)
   }
 }
