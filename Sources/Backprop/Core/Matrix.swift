@@ -112,7 +112,12 @@ public struct Matrix<Scalar: BackpropScalar>: Sendable, Equatable {
 
   /// Throws if any element is NaN or infinite, naming `name` and the first such element.
   public func checkFinite(name: String) throws {
-    if let index = scalars.firstIndex(where: { !$0.isFinite }) {
+    // A plain loop over the storage: it allocates nothing, even unoptimized (a training step checks its batch).
+    let bad = scalars.withUnsafeBufferPointer { s -> Int? in
+      for i in 0..<s.count where !s[i].isFinite { return i }
+      return nil
+    }
+    if let index = bad {
       throw BackpropError.notFinite(
         name: name, row: index / max(columns, 1), column: index % max(columns, 1),
         value: Double(scalars[index]))

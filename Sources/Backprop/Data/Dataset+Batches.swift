@@ -8,7 +8,11 @@ extension Workspace {
     precondition(indices.count <= capacity, "batch larger than the workspace")
     m = indices.count
     let n = dataset.featureCount
-    for j in 0..<m { offsets[j] = indices[indices.startIndex + j] * n }
+    // Loops over buffers here and below, not over the slice or `enumerated()`, so that even an unoptimized build
+    // gathers without allocating (generic collection accessors may allocate when not specialized).
+    indices.withUnsafeBufferPointer { samples in
+      for j in 0..<m { offsets[j] = samples[j] * n }
+    }
     switch dataset.features {
     case .bytes(let bytes) where Scalar.self == Float.self:
       // The C gather: 8 × 8 blocks converted and transposed in registers, split over the threads.
@@ -18,15 +22,13 @@ extension Workspace {
       }
     case .bytes(let bytes):
       // Samples go in blocks of 16 columns, so each row of A[0] is written a cache line at a time while the 16
-      // sample rows are read in order; bytes become b/255 through a table of those exact quotients.
+      // sample rows are read in order; each byte becomes the correctly rounded b/255. (Divided in place: a table
+      // of the 256 quotients in Double is 2 KiB, which withUnsafeTemporaryAllocation puts on the heap.)
       bytes.withUnsafeBufferPointer { source in
-        withUnsafeTemporaryAllocation(of: Scalar.self, capacity: 256) { table in
-          for b in 0..<256 { table[b] = Scalar(b) / 255 }
-          for start in stride(from: 0, to: m, by: 16) {
-            for k in 0..<n {
-              let row = x + k * m
-              for j in start..<min(start + 16, m) { row[j] = table[Int(source[offsets[j] + k])] }
-            }
+        for start in stride(from: 0, to: m, by: 16) {
+          for k in 0..<n {
+            let row = x + k * m
+            for j in start..<min(start + 16, m) { row[j] = Scalar(source[offsets[j] + k]) / 255 }
           }
         }
       }
@@ -50,7 +52,11 @@ extension Workspace {
     guard let labels = dataset.labels else { return }
     let classes = sizes[sizes.count - 1]
     y.update(repeating: 0, count: classes * m)
-    for (j, sample) in indices.enumerated() { y[labels[sample] * m + j] = 1 }
+    indices.withUnsafeBufferPointer { samples in
+      labels.withUnsafeBufferPointer { labels in
+        for j in 0..<m { y[labels[samples[j]] * m + j] = 1 }
+      }
+    }
   }
 }
 

@@ -17,10 +17,16 @@ extension Network {
       let layer = layers[l]
       let aPrev = l == 0 ? workspace.x : workspace.a[l - 1]
       let z = workspace.z[l]
-      layer.weights.withUnsafeBufferPointer { w in
+      if m == 1, !workspace.transposedWeights.isEmpty {
         Kernels.gemm(
-          transposeA: false, transposeB: false, m: layer.outputs, n: m, k: layer.inputs,
-          alpha: 1, a: w.baseAddress!, lda: layer.inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
+          transposeA: true, transposeB: false, m: layer.outputs, n: 1, k: layer.inputs,
+          alpha: 1, a: workspace.transposedWeights[l], lda: layer.outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
+      } else {
+        layer.weights.withUnsafeBufferPointer { w in
+          Kernels.gemm(
+            transposeA: false, transposeB: false, m: layer.outputs, n: m, k: layer.inputs,
+            alpha: 1, a: w.baseAddress!, lda: layer.inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
+        }
       }
       if layer.hasBiases {
         layer.biases.withUnsafeBufferPointer { Kernels.addToRows($0.baseAddress!, z, rows: layer.outputs, columns: m) }
@@ -57,7 +63,8 @@ extension Network {
       z: workspace.z[last], a: workspace.a[last], y: workspace.y, rows: layers[last].outputs, columns: m,
       output: layers[last].activation, into: workspace.delta[last])
 
-    for l in layers.indices.reversed() {
+    for step in 0..<layers.count {   // l = L−1, …, 0 (a plain range: no iterator that could allocate, unoptimized)
+      let l = layers.count - 1 - step
       let layer = layers[l]
       let delta = workspace.delta[l]
       let aPrev = l == 0 ? workspace.x : workspace.a[l - 1]

@@ -28,6 +28,10 @@ final class Workspace<Scalar: BackpropScalar> {
 
   /// Where each sample of the batch starts in the data set's features, for the gather.
   let offsets: UnsafeMutablePointer<Int>
+  /// W[l]ᵀ per layer, for batches of one sample, when ``storeTransposedWeights(of:)`` made them: Z = W·x is then
+  /// a product whose matrix is read down its columns, which runs several times faster for a single column and
+  /// sums in the same order (the same bits).
+  private(set) var transposedWeights: [UnsafeMutablePointer<Scalar>] = []
 
   private let storage: UnsafeMutablePointer<Scalar>
 
@@ -64,12 +68,28 @@ final class Workspace<Scalar: BackpropScalar> {
   deinit {
     storage.deallocate()
     offsets.deallocate()
+    for w in transposedWeights { w.deallocate() }
+  }
+
+  /// Copies every W[l]ᵀ of `network` in, for inference one sample at a time; the network must not change while
+  /// this workspace runs it.
+  func storeTransposedWeights(of network: Network<Scalar>) {
+    for w in transposedWeights { w.deallocate() }
+    transposedWeights = network.layers.map { layer in
+      let transposed = UnsafeMutablePointer<Scalar>.allocate(capacity: layer.outputs * layer.inputs)
+      layer.weights.withUnsafeBufferPointer { w in
+        for i in 0..<layer.outputs {
+          for p in 0..<layer.inputs { (transposed + p * layer.outputs + i).initialize(to: w[i * layer.inputs + p]) }
+        }
+      }
+      return transposed
+    }
   }
 
   /// Whether the buffers are laid out for `network`'s layer sizes.
   func fits(_ network: Network<Scalar>) -> Bool {
     guard sizes.count == network.layers.count + 1, sizes[0] == network.layers[0].inputs else { return false }
-    for (l, layer) in network.layers.enumerated() where sizes[l + 1] != layer.outputs { return false }
+    for l in 0..<network.layers.count where sizes[l + 1] != network.layers[l].outputs { return false }
     return true
   }
 
@@ -94,7 +114,9 @@ final class Workspace<Scalar: BackpropScalar> {
       for row in 0..<source.rows {
         let from = s.baseAddress! + row * source.columns
         let to = destination + row * m
-        for (j, sample) in indices.enumerated() { to[j] = from[sample] }
+        indices.withUnsafeBufferPointer { samples in
+          for j in 0..<m { to[j] = from[samples[j]] }
+        }
       }
     }
   }
