@@ -21,16 +21,70 @@ static void adam_generic(size_t n, float *restrict w, const float *restrict g, f
 }
 
 #if defined(__x86_64__)
+#include <immintrin.h>
+
+// Adam in intrinsics: the loop above is not vectorized by the compiler, because sqrtf may set errno. The same IEEE
+// operations in the same order (vsqrtps and vdivps round correctly, as sqrtf and / do), so the same bits.
 __attribute__((target("avx2")))
 static void adam_avx2(size_t n, float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
                       float beta1, float beta2, float epsilon, float step_size, float correction2) {
-  ADAM_LOOP
+  __m256 b1 = _mm256_set1_ps(beta1), c1 = _mm256_set1_ps(1 - beta1);
+  __m256 b2 = _mm256_set1_ps(beta2), c2 = _mm256_set1_ps(1 - beta2);
+  __m256 eps = _mm256_set1_ps(epsilon), step = _mm256_set1_ps(step_size), correction = _mm256_set1_ps(correction2);
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 gi = _mm256_loadu_ps(g + i);
+    __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
+    __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
+    _mm256_storeu_ps(m + i, mi);
+    _mm256_storeu_ps(v + i, vi);
+    __m256 denominator = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), correction), eps);
+    _mm256_storeu_ps(w + i, _mm256_sub_ps(_mm256_loadu_ps(w + i), _mm256_div_ps(_mm256_mul_ps(step, mi), denominator)));
+  }
+  adam_generic(n - i, w + i, g + i, m + i, v + i, beta1, beta2, epsilon, step_size, correction2);
 }
 #endif
 
 void bp_sgd_update(size_t n, float *w, const float *g, float eta) {
   for (size_t i = 0; i < n; i++) w[i] -= eta * g[i];
 }
+
+// Gradient descent with momentum (PyTorch's torch.optim.SGD, dampening 0): v ← μ·v + g, then w ← w − η·v, or with
+// Nesterov w ← w − η·(g + μ·v), the new v.
+#define SGD_MOMENTUM_LOOP                                                    \
+  for (size_t i = 0; i < n; i++) {                                           \
+    float vi = momentum * v[i] + g[i];                                       \
+    v[i] = vi;                                                               \
+    w[i] -= eta * vi;                                                        \
+  }
+
+#define SGD_NESTEROV_LOOP                                                    \
+  for (size_t i = 0; i < n; i++) {                                           \
+    float vi = momentum * v[i] + g[i];                                       \
+    v[i] = vi;                                                               \
+    w[i] -= eta * (g[i] + momentum * vi);                                    \
+  }
+
+static void sgd_momentum_generic(size_t n, float *restrict w, const float *restrict g, float *restrict v, float eta,
+                                 float momentum, int nesterov) {
+  if (nesterov) {
+    SGD_NESTEROV_LOOP
+  } else {
+    SGD_MOMENTUM_LOOP
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void sgd_momentum_avx2(size_t n, float *restrict w, const float *restrict g, float *restrict v, float eta,
+                              float momentum, int nesterov) {
+  if (nesterov) {
+    SGD_NESTEROV_LOOP
+  } else {
+    SGD_MOMENTUM_LOOP
+  }
+}
+#endif
 
 struct adam_call {
   size_t n;
@@ -62,4 +116,34 @@ void bp_adam_update(size_t n, float *w, const float *g, float *m, float *v, floa
                     float step_size, float correction2) {
   struct adam_call call = {n, w, m, v, g, beta1, beta2, epsilon, step_size, correction2};
   bp_parallel(n >= 65536 ? 64 : 1, adam_part, &call);
+}
+
+struct sgd_momentum_call {
+  size_t n;
+  float *w, *v;
+  const float *g;
+  float eta, momentum;
+  int nesterov;
+};
+
+// As adam_part: each part its own range, a multiple of 64 elements long.
+static void sgd_momentum_part(void *context, int part, int parts) {
+  const struct sgd_momentum_call *a = context;
+  size_t blocks = (a->n + 63) / 64;
+  size_t begin = blocks * part / parts * 64, end = blocks * (part + 1) / parts * 64;
+  if (end > a->n) end = a->n;
+  if (begin >= end) return;
+  size_t count = end - begin;
+#if defined(__x86_64__)
+  if (bp_isa_active() == BP_ISA_AVX2) {
+    sgd_momentum_avx2(count, a->w + begin, a->g + begin, a->v + begin, a->eta, a->momentum, a->nesterov);
+    return;
+  }
+#endif
+  sgd_momentum_generic(count, a->w + begin, a->g + begin, a->v + begin, a->eta, a->momentum, a->nesterov);
+}
+
+void bp_sgd_momentum_update(size_t n, float *w, const float *g, float *v, float eta, float momentum, int nesterov) {
+  struct sgd_momentum_call call = {n, w, v, g, eta, momentum, nesterov};
+  bp_parallel(n >= 65536 ? 64 : 1, sgd_momentum_part, &call);
 }

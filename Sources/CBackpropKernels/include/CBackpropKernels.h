@@ -49,6 +49,11 @@ int bp_threads(void);
 /// w ← w − eta·g over n elements (gradient descent).
 void bp_sgd_update(size_t n, float *w, const float *g, float eta);
 
+/// Gradient descent with momentum over n elements, v updated in place (PyTorch's SGD, dampening 0):
+/// v ← momentum·v + g, then w ← w − eta·v, or when nesterov ≠ 0, w ← w − eta·(g + momentum·v) with the new v.
+/// Parallel by ranges over the pool like bp_adam_update; every path gives the same bits.
+void bp_sgd_momentum_update(size_t n, float *w, const float *g, float *v, float eta, float momentum, int nesterov);
+
 /// Adam over n elements, m and v updated in place: m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g²,
 /// w ← w − step_size·m / (√v / correction2 + ε), step_size = η/(1 − β1ᵗ) and correction2 = √(1 − β2ᵗ).
 void bp_adam_update(size_t n, float *w, const float *g, float *m, float *v, float beta1, float beta2, float epsilon,
