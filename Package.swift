@@ -16,13 +16,21 @@ let package = Package(
     // MARK: Library
     .target(
       name: "Backprop",
-      dependencies: ["CBackpropKernels", "CBackpropZlib", .product(name: "RealModule", package: "swift-numerics")]
+      dependencies: [
+        "CBackpropKernels", "CBackpropZlib", "CBackpropBLAS", .product(name: "RealModule", package: "swift-numerics"),
+      ]
     ),
     // GEMM and friends in C, with AVX2/FMA paths picked at run time (see its README).
     .target(name: "CBackpropKernels", exclude: ["README.md"]),
     // The system zlib, opened with dlopen at run time (see its README).
     .target(
       name: "CBackpropZlib",
+      exclude: ["README.md"],
+      linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+    ),
+    // OpenBLAS (or Accelerate) for the Float products, opened with dlopen when selected (see its README).
+    .target(
+      name: "CBackpropBLAS",
       exclude: ["README.md"],
       linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
     ),
@@ -50,7 +58,13 @@ let package = Package(
       path: "Tests/BackpropTestSupport",
       exclude: ["Fixtures"]
     ),
-    .testTarget(name: "BackpropTests", dependencies: ["Backprop", "BackpropTestSupport", "CBackpropKernels"]),
+    // Counts heap allocations by standing in for malloc and friends (Linux; a stub elsewhere), for the test that
+    // training steps allocate nothing. Only BackpropTests links it.
+    .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+    .testTarget(
+      name: "BackpropTests",
+      dependencies: ["Backprop", "BackpropTestSupport", "CBackpropKernels", "CAllocationCounter"]
+    ),
     .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "Backprop", "BackpropTestSupport"]),
   ],
   swiftLanguageModes: [.v6]

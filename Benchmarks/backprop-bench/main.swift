@@ -1,7 +1,9 @@
 // backprop-bench: times the reference workloads of ../shared/bench (A, B, C, D, gemm) in a release build and prints
 // one `RESULT {json}` line per figure, in the schema of the NumPy script, so Scripts/bench-vs-numpy.py can set the
 // two side by side. Usage: swift run -c release backprop-bench [A|B|C|D|gemm …] [--epochs N] [--run K] [--data DIR]
-import Backprop
+// [--threads T] [--backend native|openblas|accelerate]. The backend runs the Float products of A, B and D; the gemm
+// workload always times the native kernels (bp_sgemm), and its records say "backend": "native".
+@_spi(Benchmarks) import Backprop
 import CBackpropKernels
 import Foundation
 
@@ -15,6 +17,18 @@ while let argument = arguments.popFirst() {
   case "--data": dataPath = arguments.popFirst() ?? dataPath
   case "--gemm-repeat": gemmRepeat = Int(arguments.popFirst() ?? "") ?? gemmRepeat
   case "--threads": ComputeThreads.count = Int(arguments.popFirst() ?? "") ?? 1
+  case "--backend":
+    let name = arguments.popFirst() ?? ""
+    guard let backend = ComputeBackend(rawValue: name) else {
+      FileHandle.standardError.write(Data("backprop-bench: --backend \(name): expected native, openblas or accelerate\n".utf8))
+      exit(64)
+    }
+    do {
+      try ComputeBackend.select(backend)
+    } catch {
+      FileHandle.standardError.write(Data("backprop-bench: --backend \(error)\n".utf8))
+      exit(64)
+    }
   default: workloads.append(argument)
   }
 }
@@ -25,6 +39,8 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
   record["framework"] = "backprop"
   record["threads"] = String(ComputeThreads.count)
   record["isa"] = String(cString: bp_isa_name(bp_isa_active()))
+  if record["backend"] == nil { record["backend"] = ComputeBackend.current.rawValue }
+  record["backend_description"] = ComputeBackend(rawValue: record["backend"] as! String)!.description
   record["t_unix"] = (Date().timeIntervalSince1970 * 1000).rounded() / 1000
   let data = try! JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
   FileHandle.standardOutput.write(Data("RESULT ".utf8) + data + Data("\n".utf8))
@@ -56,7 +72,25 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
   }
   emit(["workload": key, "name": key == "A" ? "mlp-small" : "mlp-wide", "run": run, "epoch_times": times,
         "test_acc": accuracies, "train_loss": losses, "dtype": "float32"])
+  try dataPath(key, network: training.network, batch: batch, data: data, epochTimes: times)
   return training.network
+}
+
+/// The data path of an epoch alone: the shuffle and the gather of every batch into the workspace, through the same
+/// Trainer code as the epochs above (its `gatherEpoch` SPI), without forward, backward or update. One untimed pass
+/// makes the workspace, then the median of 5. Its record is `"kind": "data_path"` with `"of"` naming the workload,
+/// so readers of the workload records (Scripts/bench-vs-numpy.py) pass it by.
+@MainActor func dataPath(_ key: String, network: Network<Float>, batch: Int, data: Dataset, epochTimes: [Double]) throws {
+  guard !epochTimes.isEmpty else { return }
+  var trainer = Trainer<Float>(optimizer: try GradientDescent(learningRate: 0.1))
+  var generator = SeededGenerator(seed: UInt64(run))
+  try trainer.gatherEpoch(for: network, on: data, batchSize: batch, using: &generator)
+  let times = try (0..<5).map { _ in
+    try seconds { try trainer.gatherEpoch(for: network, on: data, batchSize: batch, using: &generator) }
+  }
+  let median = times.sorted()[times.count / 2], epoch = epochTimes.sorted()[epochTimes.count / 2]
+  emit(["kind": "data_path", "of": key, "run": run, "batch": batch, "times_s": times, "epoch_s": median,
+        "training_epoch_s": epoch, "share_of_epoch": median / epoch])
 }
 
 // MARK: C: XOR, 10,000 full-batch steps
@@ -123,7 +157,7 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
     let number = max(1, Int(0.15 / max(once, 1e-7)))
     let times = (0..<gemmRepeat).map { _ in seconds { for _ in 0..<number { call() } } / Double(number) }
     let median = times.sorted()[times.count / 2]
-    emit(["kind": "gemm", "lib": "backprop", "shape": label, "M": m, "K": k, "N": n, "transA": tA, "transB": tB,
+    emit(["kind": "gemm", "lib": "backprop", "backend": "native", "shape": label, "M": m, "K": k, "N": n, "transA": tA, "transB": tB,
           "median_s": median, "gflops": 2.0 * Double(m * n * k) / median / 1e9])
   }
 }

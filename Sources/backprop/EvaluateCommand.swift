@@ -21,7 +21,12 @@ struct EvaluateCommand: ParsableCommand {
   @Flag(help: "Print JSON: loss, accuracy, confusion_matrix (rows = true class), classes, precision, recall, count.")
   var json = false
 
+  @Option(help: "Where the matrix products run: native (the default), openblas or accelerate (Apple platforms), when found at run time.")
+  var backend: String?
+
   func validate() throws {
+    // Selected here, so that an unavailable backend is reported with this command's usage (exit 64).
+    try Arguments.selectBackend(backend)
     guard IDXReader.Split(rawValue: split) != nil else { throw ValidationError("--split \(split): expected train or test") }
   }
 

@@ -22,7 +22,12 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "Write the CSV here (atomically) instead of to standard output.")
   var output: String?
 
+  @Option(help: "Where the matrix products run: native (the default), openblas or accelerate (Apple platforms), when found at run time.")
+  var backend: String?
+
   func validate() throws {
+    // Selected here, so that an unavailable backend is reported with this command's usage (exit 64).
+    try Arguments.selectBackend(backend)
     if let output { try Files.checkWritable(output) }
   }
 

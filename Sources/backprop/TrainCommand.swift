@@ -44,6 +44,12 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .customLong("learning-rate"), help: "η (default: 0.1 for sgd, 0.001 for adam).")
   var learningRate: Double?
 
+  @Option(help: "SGD's momentum μ in [0, 1): v := μ·v + g, w := w − η·v (PyTorch's rule). Default: 0, plain SGD.")
+  var momentum: Double?
+
+  @Flag(help: "Nesterov momentum (with --momentum): w := w − η·(g + μ·v).")
+  var nesterov = false
+
   @Option(name: .customLong("batch-size"), help: "Samples per mini-batch. Default: 64.")
   var batchSize: Int?
 
@@ -74,10 +80,15 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Print only the final results.")
   var quiet = false
 
-  @Option(help: "Threads for the matrix products and updates (default: every core). Results are the same bits for any number.")
+  @Option(help: "Threads for the matrix products and updates (default: every core). With the native backend, results are the same bits for any number.")
   var threads: Int?
 
+  @Option(help: "Where the matrix products run: native (the default; the same bits for any --threads), openblas or accelerate (Apple platforms), when found at run time.")
+  var backend: String?
+
   func validate() throws {
+    // Selected here, so that an unavailable backend is reported with this command's usage (exit 64).
+    try Arguments.selectBackend(backend)
     if let threads, !(1...64).contains(threads) { throw ValidationError("--threads \(threads): expected 1 to 64") }
     if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size \(batchSize): expected at least 1") }
     if let epochs, epochs < 0 { throw ValidationError("--epochs \(epochs): expected 0 or more") }
@@ -90,12 +101,22 @@ struct TrainCommand: ParsableCommand {
     if let optimizer, OptimizerSettings.Kind(rawValue: optimizer.lowercased()) == nil {
       throw ValidationError("--optimizer: unknown optimizer '\(optimizer)'; expected sgd or adam")
     }
+    if let momentum, !(momentum >= 0 && momentum < 1) {
+      throw ValidationError("--momentum \(momentum): expected a number in [0, 1)")
+    }
+    if momentum != nil || nesterov, optimizer?.lowercased() == "adam" {
+      throw ValidationError("--\(momentum != nil ? "momentum" : "nesterov"): only for --optimizer sgd")
+    }
+    if nesterov, !((momentum ?? 0) > 0) {
+      throw ValidationError("--nesterov: needs a --momentum greater than 0")
+    }
     if let loss { _ = try Arguments.loss(loss, option: "--loss") }
     if let activation { _ = try Arguments.activations(activation, option: "--activation") }
     if let resume {
       let fixed: [(String, Bool)] = [
         ("--layers", layers != nil), ("--hidden", hidden != nil), ("--activation", activation != nil),
         ("--loss", loss != nil), ("--optimizer", optimizer != nil), ("--learning-rate", learningRate != nil),
+        ("--momentum", momentum != nil), ("--nesterov", nesterov),
         ("--batch-size", batchSize != nil), ("--seed", seed != nil), ("--validation-split", validationSplit != nil),
         ("--standardize", standardize),
       ]
@@ -223,7 +244,8 @@ struct TrainCommand: ParsableCommand {
         "--activation: \(sizes.count - 1) layers need one activation (for the hidden layers) or \(sizes.count - 1); found \(given.count)"))
     }
     let kind = OptimizerSettings.Kind(rawValue: (optimizer ?? "sgd").lowercased())!
-    let settings = OptimizerSettings(kind: kind, learningRate: learningRate ?? (kind == .adam ? 1e-3 : 0.1))
+    let settings = OptimizerSettings(
+      kind: kind, learningRate: learningRate ?? (kind == .adam ? 1e-3 : 0.1), momentum: momentum ?? 0, nesterov: nesterov)
     return TrainingConfiguration(
       sizes: sizes, activations: activations, loss: loss, optimizer: settings, batchSize: batchSize ?? 64,
       epochs: epochs ?? 5, seed: seed ?? 1, validationSplit: validationSplit ?? 0, standardize: standardize)
@@ -250,13 +272,14 @@ struct TrainCommand: ParsableCommand {
     let optimizer = c.optimizer.kind == .adam
       ? "Adam η = \(c.optimizer.learningRate) (β1 \(c.optimizer.beta1), β2 \(c.optimizer.beta2), ε \(c.optimizer.epsilon))"
       : "SGD η = \(c.optimizer.learningRate)"
+        + (c.optimizer.momentum == 0 ? "" : ", \(c.optimizer.nesterov ? "Nesterov " : "")momentum μ = \(c.optimizer.momentum)")
     var sets = "\(train.count) training samples"
     if let validation { sets += ", \(validation.count) validation" }
     if let test { sets += ", \(test.count) test" }
     var text = "Training \(shape) (\(c.activations.map(\.rawValue).joined(separator: " → ")), \(c.loss.rawValue)) on \(source): \(sets)\n"
       + "\(optimizer), batch \(c.batchSize), \(c.epochs) epoch\(c.epochs == 1 ? "" : "s"), seed \(c.seed)"
       + (c.standardize ? ", standardized inputs" : "")
-      + "; \(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"), \(ComputeThreads.instructionSet) kernels"
+      + "; \(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"), \(ComputeBackend.current)"
     if let resumedAt { text += "\nResuming after epoch \(resumedAt) from \(resume ?? "")" }
     return text
   }

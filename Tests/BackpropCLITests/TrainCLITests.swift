@@ -92,6 +92,20 @@ struct TrainCLITests {
     #expect(a == b)
   }
 
+  @Test("--momentum and --nesterov train SGD with a velocity that the model file keeps")
+  func momentumFromTheCommandLine() throws {
+    let scratch = try Scratch()
+    let run = try BackpropTool.run(["train", "--data", scratch.file("train.csv"), "--label-column", "species",
+                                    "--hidden", "8", "--momentum", "0.9", "--nesterov", "--learning-rate", "0.02",
+                                    "--epochs", "2", "--out", scratch.file("m.safetensors")])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("SGD η = 0.02, Nesterov momentum μ = 0.9"), "\(run.stdout)")
+    let inspect = try BackpropTool.run(["inspect", scratch.file("m.safetensors"), "--json", "--tensors"]).json()
+    let tensors = try #require(inspect["tensors"] as? [String: [Double]])
+    #expect(tensors.count == 8)   // 2 weights, 2 biases and a velocity for each
+    #expect(tensors["optimizer.layers.0.weight.velocity"]?.count == 8 * 4)
+  }
+
   @Test("Ctrl-C stops a run with a message and a whole checkpoint, and --resume finishes it")
   func interruptAndResume() throws {
     let scratch = try Scratch()
@@ -142,6 +156,10 @@ struct TrainCLITests {
           (["--validation-split", "1.5"], "--validation-split"),
           (["--label-column", "colour"], "colour"),
           (["--resume", "/tmp/x.safetensors", "--optimizer", "adam"], "a resumed run keeps the configuration"),
+          (["--momentum", "1"], "--momentum 1.0: expected a number in [0, 1)"),
+          (["--optimizer", "adam", "--momentum", "0.9"], "--momentum: only for --optimizer sgd"),
+          (["--nesterov"], "--nesterov: needs a --momentum greater than 0"),
+          (["--resume", "/tmp/x.safetensors", "--momentum", "0.5"], "a resumed run keeps the configuration"),
         ])
   func badTrainInput(arguments: [String], message: String) throws {
     let scratch = try Scratch()

@@ -69,6 +69,9 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
   /// A = g(Z) over a rows × columns buffer; `a` may be the same memory as `z`.
   @inline(__always)
   func apply<T: BackpropScalar>(_ z: UnsafePointer<T>, _ a: UnsafeMutablePointer<T>, rows: Int, columns: Int) {
+    if Kernels.biasActivation(self, bias: nil, z: UnsafeMutablePointer(mutating: z), a: a, rows: rows, columns: columns) {
+      return  // Float, in the C kernels (they do not write z when there is no bias)
+    }
     let count = rows * columns
     switch self {
     case .sigmoid: Activation.map(z, a, count, Sigmoid.value)
@@ -89,6 +92,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     z: UnsafePointer<T>, a: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, rows: Int, columns: Int
   ) {
     let count = rows * columns
+    if Kernels.activationBackward(self, z: z, a: a, d: d, count: count) { return }  // Float, in the C kernels
     switch self {
     case .sigmoid: Activation.scale(d, z, a, count, Sigmoid.derivative)
     case .tanh: Activation.scale(d, z, a, count, Tanh.derivative)

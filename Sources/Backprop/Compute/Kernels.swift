@@ -1,10 +1,12 @@
+internal import CBackpropBLAS
 import CBackpropKernels
 
 /// The few loops every pass is made of, on raw row-major buffers: matrix products, bias broadcast, row sums.
 ///
 /// `Float` matrix products run in the C target `CBackpropKernels` (packed, AVX2/FMA where the CPU has it, the same
-/// bits on every path); `Double` ones, used for gradient checks and worked examples, run the plain-Swift
-/// ``referenceGemm`` here, which is also the oracle the C kernels are tested against.
+/// bits on every path), or in OpenBLAS or Accelerate when ``ComputeBackend/select(_:)`` chose one; `Double` ones,
+/// used for gradient checks and worked examples, run the plain-Swift ``referenceGemm`` here, which is also the
+/// oracle the C kernels are tested against.
 ///
 /// Every matrix argument is a base pointer plus a leading dimension (the distance between rows), as in BLAS.
 enum Kernels {
@@ -17,6 +19,20 @@ enum Kernels {
     beta: T, c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>? = nil
   ) {
     if T.self == Float.self {
+      // One atomic load: the selected library's cblas_sgemm, or nil for the own kernels. Shapes that CBLAS would
+      // reject (an empty dimension, a leading dimension below the width; it would print an error and return)
+      // stay on the own kernels, which handle them.
+      if let sgemm = bp_blas_active_sgemm(), m > 0, n > 0, k > 0, lda >= (transposeA ? m : k),
+        ldb >= (transposeB ? k : n), ldc >= n
+      {
+        sgemm(
+          BP_CBLAS_ROW_MAJOR, transposeA ? BP_CBLAS_TRANS : BP_CBLAS_NO_TRANS,
+          transposeB ? BP_CBLAS_TRANS : BP_CBLAS_NO_TRANS, Int32(m), Int32(n), Int32(k),
+          unsafeBitCast(alpha, to: Float.self), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+          UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), unsafeBitCast(beta, to: Float.self),
+          UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+        return
+      }
       bp_sgemm(
         transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), unsafeBitCast(alpha, to: Float.self),
         UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
@@ -97,6 +113,59 @@ enum Kernels {
         }
       }
     }
+  }
+
+  // MARK: Activations
+
+  /// Z += b (row i gets b[i]; skipped when `bias` is nil), then A = g(Z), in the C kernels' single pass when the
+  /// scalar is `Float` and g has one (linear, ReLU, leaky ReLU, sigmoid, softmax). Returns false, having done
+  /// nothing, otherwise: the caller then runs the generic Swift path.
+  @inline(__always)
+  static func biasActivation<T: BackpropScalar>(
+    _ activation: Activation, bias: UnsafePointer<T>?, z: UnsafeMutablePointer<T>, a: UnsafeMutablePointer<T>,
+    rows: Int, columns: Int
+  ) -> Bool {
+    guard T.self == Float.self else { return false }
+    let kind: bp_activation
+    switch activation {
+    case .linear: kind = BP_ACTIVATION_LINEAR
+    case .relu: kind = BP_ACTIVATION_RELU
+    case .leakyReLU: kind = BP_ACTIVATION_LEAKY_RELU
+    case .sigmoid: kind = BP_ACTIVATION_SIGMOID
+    case .softmax: kind = BP_ACTIVATION_LINEAR
+    default: return false
+    }
+    let zf = UnsafeMutableRawPointer(z).assumingMemoryBound(to: Float.self)
+    let af = UnsafeMutableRawPointer(a).assumingMemoryBound(to: Float.self)
+    let bf = bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
+    if activation == .softmax {
+      if bf != nil { bp_bias_activation(kind, Int32(rows), Int32(columns), bf, zf, zf) }
+      bp_softmax_columns(Int32(rows), Int32(columns), zf, af)
+    } else {
+      bp_bias_activation(kind, Int32(rows), Int32(columns), bf, zf, af)
+    }
+    return true
+  }
+
+  /// dZ = dA ∘ g′ in place in the C kernels when the scalar is `Float` and g has one (ReLU, leaky ReLU, sigmoid,
+  /// tanh; linear needs nothing). Returns false, having done nothing, otherwise.
+  @inline(__always)
+  static func activationBackward<T: BackpropScalar>(
+    _ activation: Activation, z: UnsafePointer<T>, a: UnsafePointer<T>, d: UnsafeMutablePointer<T>, count: Int
+  ) -> Bool {
+    guard T.self == Float.self else { return false }
+    let kind: bp_activation
+    switch activation {
+    case .relu: kind = BP_ACTIVATION_RELU
+    case .leakyReLU: kind = BP_ACTIVATION_LEAKY_RELU
+    case .sigmoid: kind = BP_ACTIVATION_SIGMOID
+    case .tanh: kind = BP_ACTIVATION_TANH
+    default: return false
+    }
+    bp_activation_backward(
+      kind, count, UnsafeRawPointer(z).assumingMemoryBound(to: Float.self),
+      UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), UnsafeMutableRawPointer(d).assumingMemoryBound(to: Float.self))
+    return true
   }
 
   /// Adds b[i] to every element of row i of the rows × columns matrix Z.

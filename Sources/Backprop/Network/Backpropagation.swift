@@ -28,10 +28,18 @@ extension Network {
             alpha: 1, a: w.baseAddress!, lda: layer.inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
         }
       }
-      if layer.hasBiases {
-        layer.biases.withUnsafeBufferPointer { Kernels.addToRows($0.baseAddress!, z, rows: layer.outputs, columns: m) }
+      // Z += b and A = g(Z): one pass in the C kernels where they have g (Float), else two.
+      let fused = layer.biases.withUnsafeBufferPointer { b in
+        Kernels.biasActivation(
+          layer.activation, bias: layer.hasBiases ? b.baseAddress! : nil, z: z, a: workspace.a[l], rows: layer.outputs,
+          columns: m)
       }
-      layer.activation.apply(z, workspace.a[l], rows: layer.outputs, columns: m)
+      if !fused {
+        if layer.hasBiases {
+          layer.biases.withUnsafeBufferPointer { Kernels.addToRows($0.baseAddress!, z, rows: layer.outputs, columns: m) }
+        }
+        layer.activation.apply(z, workspace.a[l], rows: layer.outputs, columns: m)
+      }
     }
   }
 

@@ -37,7 +37,10 @@ public struct Adam: Optimizer, Codable, Equatable {
     self.epsilon = epsilon
   }
 
-  public var stateNames: [String] { ["m", "v"] }
+  /// m and v. (One array made once: the trainer asks at every step, and a literal here would be a new array each
+  /// time in an unoptimized build.)
+  public var stateNames: [String] { Self.slots }
+  private static let slots = ["m", "v"]
 
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
@@ -51,10 +54,9 @@ public struct Adam: Optimizer, Codable, Equatable {
     let correction2 = Scalar((1 - power(beta2, step)).squareRoot())
     if Scalar.self == Float.self, n > 0 {
       // The same loop in C (CBackpropKernels/optimizers.c), where it vectorizes whatever module calls it.
-      let f = { (p: UnsafeMutablePointer<Scalar>) in UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self) }
       bp_adam_update(
-        n, f(w.baseAddress!), UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self),
-        f(state.baseAddress!), f(state.baseAddress! + n), Float(beta1), Float(beta2), Float(epsilon),
+        n, floats(w.baseAddress!), UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self),
+        floats(state.baseAddress!), floats(state.baseAddress! + n), Float(beta1), Float(beta2), Float(epsilon),
         unsafeBitCast(stepSize, to: Float.self), unsafeBitCast(correction2, to: Float.self))
       return
     }
@@ -67,6 +69,13 @@ public struct Adam: Optimizer, Codable, Equatable {
       w[i] -= stepSize * m / (v.squareRoot() / correction2 + eps)
     }
   }
+}
+
+/// A buffer of `Scalar` known to be `Float`, as the C kernels take it. (A function rather than a closure: a closure
+/// in a generic function captures the generic context, which an unoptimized build allocates for each call.)
+@inline(__always)
+func floats<Scalar>(_ p: UnsafeMutablePointer<Scalar>) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }
 
 /// xⁿ by repeated squaring: only IEEE multiplications, so the same bits on every platform (libm's `pow` may differ

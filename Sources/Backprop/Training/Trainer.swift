@@ -59,20 +59,37 @@ public struct Trainer<Scalar: BackpropScalar> {
     shuffle: Bool = true, using generator: inout SeededGenerator
   ) throws -> Scalar {
     try network.checkInputs(inputs, targets: targets)
-    return try epoch(&network, count: inputs.columns, batchSize: batchSize, shuffle: shuffle, using: &generator) {
+    return try epoch(
+      &network, count: inputs.columns, batchSize: batchSize, shuffle: shuffle, using: &generator,
+      afterBatch: { _, _, _ in }
+    ) {
       $0.gather(inputs: inputs, targets: targets, indices: $1)
     }
   }
 
   /// One pass over a labelled data set, as ``epoch(_:inputs:targets:batchSize:shuffle:using:)`` does over
   /// matrices: shuffled by `generator`, the last partial batch kept, features standardized if asked.
-  /// `afterBatch(done, total, cost)` is called after each update, e.g. to draw a progress bar.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func epoch(
+    _ network: inout Network<Scalar>, on data: Dataset, batchSize: Int, standardization: Standardization? = nil,
+    shuffle: Bool = true, using generator: inout SeededGenerator
+  ) throws -> Scalar {
+    // An overload rather than a default closure: a default argument's closure is built by a function that returns
+    // it, so an unoptimized build allocates its context; a closure written at the call is not.
+    try epoch(
+      &network, on: data, batchSize: batchSize, standardization: standardization, shuffle: shuffle,
+      using: &generator, afterBatch: { _, _, _ in })
+  }
+
+  /// ``epoch(_:on:batchSize:standardization:shuffle:using:)`` with `afterBatch(done, total, cost)` called after
+  /// each update, e.g. to draw a progress bar.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public mutating func epoch(
     _ network: inout Network<Scalar>, on data: Dataset, batchSize: Int, standardization: Standardization? = nil,
     shuffle: Bool = true, using generator: inout SeededGenerator,
-    afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void = { _, _, _ in }
+    afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void
   ) throws -> Scalar {
     try network.check(data, standardization: standardization)
     guard data.labels != nil else {
@@ -85,9 +102,30 @@ public struct Trainer<Scalar: BackpropScalar> {
     }
   }
 
+  /// The data path of ``epoch(_:on:batchSize:standardization:shuffle:using:)`` alone, to time it: the same shuffle
+  /// of 0..<N and the same gather of each batch into the workspace, but no forward or backward pass and no update.
+  /// The network is only read, for its sizes; the generator advances as the epoch's would. (SPI for the benchmark.)
+  @_spi(Benchmarks)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func gatherEpoch(
+    for network: Network<Scalar>, on data: Dataset, batchSize: Int, standardization: Standardization? = nil,
+    shuffle: Bool = true, using generator: inout SeededGenerator
+  ) throws {
+    try network.check(data, standardization: standardization)
+    var network = network
+    _ = try epoch(
+      &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator, updating: false,
+      afterBatch: { _, _, _ in }
+    ) {
+      $0.gather(data, indices: $1, standardization: standardization)
+    }
+  }
+
+  /// The epochs' loop: shuffle, then per batch the gather and (when `updating`) the update.
   private mutating func epoch(
     _ network: inout Network<Scalar>, count: Int, batchSize: Int, shuffle: Bool, using generator: inout SeededGenerator,
-    afterBatch: (Int, Int, Scalar) -> Void = { _, _, _ in },
+    updating: Bool = true, afterBatch: (Int, Int, Scalar) -> Void,
     gather: (Workspace<Scalar>, ArraySlice<Int>) -> Void
   ) throws -> Scalar {
     guard batchSize > 0 else {
@@ -97,15 +135,24 @@ public struct Trainer<Scalar: BackpropScalar> {
       throw BackpropError.invalidArgument(name: "data", value: "0 samples", expected: "at least one sample")
     }
     let workspace = try prepare(for: network, batchSize: min(batchSize, count))
-    order.removeAll(keepingCapacity: true)
-    order.append(contentsOf: 0..<count)
-    if shuffle { generator.shuffle(&order) }
+    // 0..<N written into the kept array, shuffled in place through a buffer: no allocation after the first epoch,
+    // even in an unoptimized build (where appending a range or shuffling the array itself would allocate).
+    if order.count < count {
+      order.append(contentsOf: order.count..<count)
+    } else if order.count > count {
+      order.removeLast(order.count - count)
+    }
+    order.withUnsafeMutableBufferPointer { order in
+      for i in 0..<order.count { order[i] = i }
+      if shuffle { generator.shuffle(&order) }
+    }
 
     let batches = (count + batchSize - 1) / batchSize
     var total: Scalar = 0
     for batch in 0..<batches {
       let start = batch * batchSize, end = min(start + batchSize, count)
       gather(workspace, order[start..<end])
+      guard updating else { continue }
       let cost = try update(&network, workspace)
       total += cost * Scalar(end - start)
       afterBatch(batch + 1, batches, cost)
@@ -206,9 +253,11 @@ public struct Trainer<Scalar: BackpropScalar> {
 
   private func stateFits(_ network: Network<Scalar>, slots: Int) -> Bool {
     guard state.count == 2 * network.layers.count else { return false }
-    for (l, layer) in network.layers.enumerated()
-    where state[2 * l].count != slots * layer.weights.scalars.count || state[2 * l + 1].count != slots * layer.biases.count {
-      return false
+    for l in 0..<network.layers.count {
+      let layer = network.layers[l]
+      if state[2 * l].count != slots * layer.weights.scalars.count || state[2 * l + 1].count != slots * layer.biases.count {
+        return false
+      }
     }
     return true
   }

@@ -74,17 +74,56 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
   public var beta1: Double = 0.9
   public var beta2: Double = 0.999
   public var epsilon: Double = 1e-8
+  /// SGD's momentum μ and whether it is Nesterov's (``GradientDescent``); 0 and false for Adam.
+  public var momentum: Double = 0
+  public var nesterov = false
 
-  public init(kind: Kind, learningRate: Double) {
+  public init(kind: Kind, learningRate: Double, momentum: Double = 0, nesterov: Bool = false) {
     self.kind = kind
     self.learningRate = learningRate
+    self.momentum = momentum
+    self.nesterov = nesterov
   }
 
   /// The rule, its hyperparameters checked.
   public func make() throws -> any Optimizer {
     switch kind {
-    case .sgd: return try GradientDescent(learningRate: learningRate)
-    case .adam: return try Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    case .sgd:
+      return try GradientDescent(learningRate: learningRate, momentum: momentum, nesterov: nesterov)
+    case .adam:
+      guard momentum == 0, !nesterov else {
+        throw BackpropError.invalidArgument(
+          name: "momentum", value: nesterov ? "Nesterov" : "\(momentum)", expected: "none for Adam (it is SGD's)")
+      }
+      return try Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
+  }
+
+  private enum CodingKeys: String, CodingKey {
+    case kind, learningRate, beta1, beta2, epsilon, momentum, nesterov
+  }
+
+  /// `momentum` and `nesterov` may be absent (files written before they existed); they read as 0 and false.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    kind = try container.decode(Kind.self, forKey: .kind)
+    learningRate = try container.decode(Double.self, forKey: .learningRate)
+    beta1 = try container.decode(Double.self, forKey: .beta1)
+    beta2 = try container.decode(Double.self, forKey: .beta2)
+    epsilon = try container.decode(Double.self, forKey: .epsilon)
+    momentum = try container.decodeIfPresent(Double.self, forKey: .momentum) ?? 0
+    nesterov = try container.decodeIfPresent(Bool.self, forKey: .nesterov) ?? false
+  }
+
+  /// `momentum` and `nesterov` are written only when set, so a run without momentum is described as before.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(kind, forKey: .kind)
+    try container.encode(learningRate, forKey: .learningRate)
+    try container.encode(beta1, forKey: .beta1)
+    try container.encode(beta2, forKey: .beta2)
+    try container.encode(epsilon, forKey: .epsilon)
+    if momentum != 0 { try container.encode(momentum, forKey: .momentum) }
+    if nesterov { try container.encode(nesterov, forKey: .nesterov) }
   }
 }

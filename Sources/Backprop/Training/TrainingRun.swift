@@ -72,8 +72,13 @@ public struct TrainingRun<Scalar: BackpropScalar> {
   public var isFinished: Bool { epoch >= configuration.epochs }
 
   /// One epoch: shuffled mini-batches over `training`, then the validation set's evaluation.
-  /// `afterBatch(done, total, cost)` follows the epoch batch by batch.
-  public mutating func runEpoch(afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void = { _, _, _ in }) throws
+  public mutating func runEpoch() throws -> EpochReport {
+    // An overload rather than a default closure, which an unoptimized build would allocate (see `Trainer`).
+    try runEpoch(afterBatch: { _, _, _ in })
+  }
+
+  /// ``runEpoch()`` with `afterBatch(done, total, cost)` following the epoch batch by batch.
+  public mutating func runEpoch(afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void) throws
     -> EpochReport
   {
     let loss = try trainer.epoch(

@@ -29,6 +29,26 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
+/// The activations with a single-precision kernel here; the others run in Swift.
+typedef enum {
+  BP_ACTIVATION_LINEAR = 0,
+  BP_ACTIVATION_RELU = 1,
+  BP_ACTIVATION_LEAKY_RELU = 2,  ///< slope 0.01 below 0
+  BP_ACTIVATION_SIGMOID = 3,
+  BP_ACTIVATION_TANH = 4,        ///< backward only (the forward pass uses the C library's tanhf)
+} bp_activation;
+
+/// Z[i, j] += bias[i] (skipped when bias is NULL), then A = g(Z), over a rows × columns row-major matrix; a may
+/// be z. Sigmoid is 1/(1 + e^(−z)) with ``bp_expf``.
+void bp_bias_activation(bp_activation kind, int rows, int columns, const float *bias, float *z, float *a);
+/// A[:, j] = softmax(Z[:, j]) for every column of a rows × columns row-major matrix (the column maximum
+/// subtracted first); a may be z.
+void bp_softmax_columns(int rows, int columns, const float *z, float *a);
+/// d[i] ← d[i]·g′, from z (ReLU, leaky ReLU) or from the cached a = g(z) (sigmoid: a(1 − a), tanh: 1 − a²).
+void bp_activation_backward(bp_activation kind, size_t count, const float *z, const float *a, float *d);
+/// e^x in single precision, within 2 ulp for x in [−87, 88]; clamped to that range outside it.
+float bp_expf(float x);
+
 /// x[k·ldx + j] = samples[offsets[j] + k] / divisor for j < m, k < features: m samples, each a row of bytes,
 /// become the m columns of x. Every path divides exactly, so all give the same bits.
 void bp_gather_bytes(const unsigned char *samples, const ptrdiff_t *offsets, int m, int features, float divisor, float *x,

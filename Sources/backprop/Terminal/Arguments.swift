@@ -49,6 +49,24 @@ enum Arguments {
     return activation
   }
 
+  /// Selects the backend named by `--backend` (native, openblas or accelerate) for the rest of the process; nil
+  /// keeps the native kernels. An unknown name, or a backend whose library cannot be loaded here, is a
+  /// `ValidationError` (exit 64) naming the option, the reason and the backends this machine has.
+  static func selectBackend(_ name: String?, option: String = "--backend") throws {
+    guard let name else { return }
+    let available = "available here: " + ComputeBackend.available.map(\.rawValue).joined(separator: ", ")
+    guard let backend = ComputeBackend(rawValue: name.lowercased()) else {
+      throw ValidationError(
+        "\(option): unknown backend '\(name)'; expected one of "
+          + "\(ComputeBackend.allCases.map(\.rawValue).joined(separator: ", ")) (\(available))")
+    }
+    do {
+      try ComputeBackend.select(backend)
+    } catch {
+      throw ValidationError("\(option) \(error); \(available)")
+    }
+  }
+
   static func loss(_ text: String, option: String) throws -> Loss {
     guard let loss = Loss(name: text) else {
       throw ValidationError(
