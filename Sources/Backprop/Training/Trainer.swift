@@ -225,9 +225,14 @@ public struct Trainer<Scalar: BackpropScalar> {
   private mutating func apply(_ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, tensor: Int) {
     let rule = optimizer
     let t = step
-    state[tensor].withUnsafeMutableBufferPointer { slots in
-      rule.update(w, gradient: UnsafeBufferPointer(start: gradient, count: w.count), state: slots, step: t)
+    let g = UnsafeBufferPointer(start: gradient, count: w.count)
+    // A stateless rule (plain gradient descent) gets an empty buffer directly: asking the empty array for a
+    // mutable buffer would make it unique first, a copy on every step.
+    if state[tensor].isEmpty {
+      rule.update(w, gradient: g, state: UnsafeMutableBufferPointer(start: nil, count: 0), step: t)
+      return
     }
+    state[tensor].withUnsafeMutableBufferPointer { slots in rule.update(w, gradient: g, state: slots, step: t) }
   }
 
   /// The workspace for batches of up to `batchSize` samples, and optimizer state shaped like `network`.
