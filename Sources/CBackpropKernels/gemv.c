@@ -193,3 +193,107 @@ void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, i
   // Below about 64 000 multiply-adds (a few microseconds), a second thread costs more than it saves.
   bp_parallel(m > MC_GEMV && (double)m * k >= 64000 ? 64 : 1, gemv_part, &call);
 }
+
+// ---- Inputs with many zeros, A transposed: op(A)·x = Σ_p x[p]·(row p of A), only over the nonzero x[p] ----
+//
+// Inference one image at a time reads every weight of the first layer for every image; MNIST digits are about 80 %
+// background, so skipping the zero pixels skips most of that traffic. The sums keep bp_sgemm's k-blocks, order and
+// merge; see bp_sgemv_t_sparse_x in the header for why the bits match for finite A.
+
+// acc[r] = Σ_q a[index[q]·lda + i0 + r]·value[q] for r < rows, one fmaf chain per row.
+static void sparse_block_generic(const float *a, int lda, int i0, int rows, const int *index, const float *value,
+                                 int count, float *acc) {
+  for (int r = 0; r < rows; r++) {
+    float sum = 0;
+    for (int q = 0; q < count; q++) sum = fmaf(a[(size_t)index[q] * lda + i0 + r], value[q], sum);
+    acc[r] = sum;
+  }
+}
+
+#if defined(__x86_64__)
+// The same sums, eight rows per ymm register, as many chains side by side as the dense transposed path runs.
+__attribute__((target("avx2,fma")))
+static void sparse_block_avx2(const float *a, int lda, int i0, int rows, const int *index, const float *value,
+                              int count, float *acc) {
+  int r = 0;
+  for (; r + 64 <= rows; r += 64) {
+    __m256 s[8];
+    for (int t = 0; t < 8; t++) s[t] = _mm256_setzero_ps();
+    for (int q = 0; q < count; q++) {
+      const float *row = a + (size_t)index[q] * lda + i0 + r;
+      __m256 xq = _mm256_broadcast_ss(value + q);
+      for (int t = 0; t < 8; t++) s[t] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * t), xq, s[t]);
+    }
+    for (int t = 0; t < 8; t++) _mm256_storeu_ps(acc + r + 8 * t, s[t]);
+  }
+  for (; r + 32 <= rows; r += 32) {
+    __m256 s[4];
+    for (int t = 0; t < 4; t++) s[t] = _mm256_setzero_ps();
+    for (int q = 0; q < count; q++) {
+      const float *row = a + (size_t)index[q] * lda + i0 + r;
+      __m256 xq = _mm256_broadcast_ss(value + q);
+      for (int t = 0; t < 4; t++) s[t] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * t), xq, s[t]);
+    }
+    for (int t = 0; t < 4; t++) _mm256_storeu_ps(acc + r + 8 * t, s[t]);
+  }
+  for (; r + 8 <= rows; r += 8) {
+    __m256 s = _mm256_setzero_ps();
+    for (int q = 0; q < count; q++) {
+      s = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)index[q] * lda + i0 + r), _mm256_broadcast_ss(value + q), s);
+    }
+    _mm256_storeu_ps(acc + r, s);
+  }
+  sparse_block_generic(a, lda, i0 + r, rows - r, index, value, count, acc + r);
+}
+#endif
+
+struct sparse_call {
+  int m, k, lda, ldc;
+  float alpha, beta;
+  const float *a, *x;
+  float *c;
+};
+
+static void sparse_rows(const struct sparse_call *g, int row_begin, int row_end) {
+  float acc[MC_GEMV], value[KC_MAX];
+  int index[KC_MAX];
+  int avx2 = bp_isa_active() == BP_ISA_AVX2;
+  (void)avx2;
+  int depth = bp_k_block(g->k);
+  for (int p0 = 0; p0 < g->k; p0 += depth) {
+    int kc = g->k - p0 < depth ? g->k - p0 : depth, count = 0;
+    float beta = p0 == 0 ? g->beta : 1;
+    for (int p = p0; p < p0 + kc; p++) {  // branch-free: zeros and nonzeros interleave unpredictably
+      index[count] = p;
+      value[count] = g->x[p];
+      count += g->x[p] != 0;
+    }
+    for (int i0 = row_begin; i0 < row_end; i0 += MC_GEMV) {
+      int rows = row_end - i0 < MC_GEMV ? row_end - i0 : MC_GEMV;
+#if defined(__x86_64__)
+      if (avx2) sparse_block_avx2(g->a, g->lda, i0, rows, index, value, count, acc);
+      else
+#endif
+      sparse_block_generic(g->a, g->lda, i0, rows, index, value, count, acc);
+      for (int r = 0; r < rows; r++) {
+        float *out = g->c + (size_t)(i0 + r) * g->ldc;
+        *out = beta == 0 ? g->alpha * acc[r] : g->alpha * acc[r] + beta * *out;
+      }
+    }
+  }
+}
+
+static void sparse_part(void *context, int part, int parts) {
+  const struct sparse_call *g = context;
+  int blocks = (g->m + MC_GEMV - 1) / MC_GEMV;
+  int begin = blocks * part / parts * MC_GEMV, end = blocks * (part + 1) / parts * MC_GEMV;
+  if (begin < g->m) sparse_rows(g, begin, end < g->m ? end : g->m);
+}
+
+void bp_sgemv_t_sparse_x(int m, int k, float alpha, const float *a, int lda, const float *x, float beta, float *c,
+                         int ldc) {
+  struct sparse_call call = {m, k, lda, ldc, alpha, beta, a, x, c};
+  int nonzero = 0;
+  for (int p = 0; p < k; p++) nonzero += x[p] != 0;
+  bp_parallel(m > MC_GEMV && (double)m * nonzero >= 64000 ? 64 : 1, sparse_part, &call);
+}

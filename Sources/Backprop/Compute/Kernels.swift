@@ -45,6 +45,22 @@ enum Kernels {
       beta: beta, c: c, ldc: ldc, scratch: scratch)
   }
 
+  /// c = op(A)·x with A stored transposed (`a` is k × m, lda ≥ m), skipping the zero entries of x, on the own
+  /// `Float` kernels: the same bits as ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:scratch:)``
+  /// with n = 1 **for a finite A** (the caller checks it once). Returns false, doing nothing, where it does not
+  /// apply (`Double`, or another backend chosen), so the caller runs the dense product.
+  @inline(__always)
+  static func gemvSkippingZeros<T: BackpropScalar>(
+    m: Int, k: Int, a: UnsafePointer<T>, lda: Int, x: UnsafePointer<T>, c: UnsafeMutablePointer<T>
+  ) -> Bool {
+    guard T.self == Float.self, bp_blas_active_sgemm() == nil else { return false }
+    bp_sgemv_t_sparse_x(
+      Int32(m), Int32(k), 1, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+      UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), 0,
+      UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), 1)
+    return true
+  }
+
   /// The plain-Swift C = α·op(A)·op(B) + β·C: clearly correct loops, each C[i, j] summed over p in order.
   /// When β is 0, C is overwritten without being read, so garbage (even NaN) in C does not leak into the result.
   ///

@@ -18,9 +18,15 @@ extension Network {
       let aPrev = l == 0 ? workspace.x : workspace.a[l - 1]
       let z = workspace.z[l]
       if m == 1, !workspace.transposedWeights.isEmpty {
-        Kernels.gemm(
-          transposeA: true, transposeB: false, m: layer.outputs, n: 1, k: layer.inputs,
-          alpha: 1, a: workspace.transposedWeights[l], lda: layer.outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
+        // Zero inputs (an image's background) add nothing to a finite W's sums: skipping them keeps the bits.
+        let skipped = workspace.transposedWeightsAreFinite[l]
+          && Kernels.gemvSkippingZeros(
+            m: layer.outputs, k: layer.inputs, a: workspace.transposedWeights[l], lda: layer.outputs, x: aPrev, c: z)
+        if !skipped {
+          Kernels.gemm(
+            transposeA: true, transposeB: false, m: layer.outputs, n: 1, k: layer.inputs,
+            alpha: 1, a: workspace.transposedWeights[l], lda: layer.outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
+        }
       } else {
         layer.weights.withUnsafeBufferPointer { w in
           Kernels.gemm(

@@ -32,6 +32,8 @@ final class Workspace<Scalar: BackpropScalar> {
   /// a product whose matrix is read down its columns, which runs several times faster for a single column and
   /// sums in the same order (the same bits).
   private(set) var transposedWeights: [UnsafeMutablePointer<Scalar>] = []
+  /// Per layer, whether every weight is finite: then a zero input contributes exactly nothing and may be skipped.
+  private(set) var transposedWeightsAreFinite: [Bool] = []
 
   private let storage: UnsafeMutablePointer<Scalar>
 
@@ -84,6 +86,7 @@ final class Workspace<Scalar: BackpropScalar> {
       }
       return transposed
     }
+    transposedWeightsAreFinite = network.layers.map { layer in layer.weights.scalars.allSatisfy { $0.isFinite } }
   }
 
   /// Whether the buffers are laid out for `network`'s layer sizes.

@@ -29,6 +29,13 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
+/// c[i·ldc] = alpha·Σ_p a[p·lda + i]·x[p] + beta·c[i·ldc] for i < m: bp_sgemm's transposed-A product with n = 1,
+/// skipping every p where x[p] is zero (an image's background). The sums are bp_sgemm's, term for term, so the bits
+/// are the same **when A is finite**: a zero x[p] adds ±0 to a sum that starts at +0, which changes nothing, but
+/// 0·Inf would have been NaN. Callers check A once.
+void bp_sgemv_t_sparse_x(int m, int k, float alpha, const float *a, int lda, const float *x, float beta, float *c,
+                         int ldc);
+
 /// The activations with a single-precision kernel here; the others run in Swift.
 typedef enum {
   BP_ACTIVATION_LINEAR = 0,

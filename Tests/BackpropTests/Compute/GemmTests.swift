@@ -111,4 +111,22 @@ struct GemmTests {
       _ = bp_isa_force(bp_isa_detected())
     }
   }
+
+  @Test("skipping zero inputs gives the dense product's bits, on every instruction set and with β ≠ 0")
+  func sparseColumnMatchesDense() {
+    var g = SeededGenerator(seed: 78)
+    for (m, k, beta) in [(128, 784, Float(0)), (10, 128, 0), (150, 300, 0.5), (3, 5, 0)] {
+      let wt = (0..<(k * m)).map { _ in Float(g.nextUniform(in: -1, 1)) }   // W stored transposed: k × m
+      let x = (0..<k).map { _ in g.nextUniform() < 0.8 ? Float(0) : Float(g.nextUniform(in: -1, 1)) }
+      let start = (0..<m).map { _ in Float(g.nextUniform(in: -1, 1)) }
+      for isa in Self.instructionSets {
+        #expect(bp_isa_force(isa) == 1)
+        var dense = start, sparse = start
+        bp_sgemm(1, 0, Int32(m), 1, Int32(k), 1, wt, Int32(m), x, 1, beta, &dense, 1)
+        bp_sgemv_t_sparse_x(Int32(m), Int32(k), 1, wt, Int32(m), x, beta, &sparse, 1)
+        #expect(sparse.map(\.bitPattern) == dense.map(\.bitPattern), "\(m)×\(k) β \(beta)")
+      }
+      _ = bp_isa_force(bp_isa_detected())
+    }
+  }
 }

@@ -48,4 +48,24 @@ struct EvaluationTests {
     #expect(alone.scalars.map(\.bitPattern) == together.scalars.map(\.bitPattern))
     #expect(try network.evaluate(on: data, batchSize: 1).confusionMatrix == network.evaluate(on: data).confusionMatrix)
   }
+
+  /// Inputs that are mostly zeros, as MNIST's background, take the path that skips them; 150 hidden units cover
+  /// its blocks of 64, 32, 8 rows and the single-row tail.
+  static func sparseInputs(count: Int, features: Int, seed: UInt64) throws -> Dataset {
+    var g = SeededGenerator(seed: seed)
+    let values = (0..<count * features).map { _ in g.nextUniform() < 0.8 ? Float(0) : Float(g.nextUniform() * 2 - 1) }
+    return try Dataset(
+      features: .floats(values), count: count, featureCount: features, labels: (0..<count).map { $0 % 3 },
+      classNames: ["a", "b", "c"], source: "sparse")
+  }
+
+  @Test("a sample whose inputs are mostly zero gets the same bits alone (zeros skipped) as inside a batch")
+  func sparseSingleSamplesMatchBatches() throws {
+    let data = try Self.sparseInputs(count: 17, features: 300, seed: 4)
+    var g = SeededGenerator(seed: 11)
+    let network = try Network<Float>(
+      sizes: [300, 150, 16, 3], activations: [.relu, .sigmoid, .softmax], loss: .crossEntropy, using: &g)
+    let alone = try network.predict(data, batchSize: 1), together = try network.predict(data, batchSize: 17)
+    #expect(alone.scalars.map(\.bitPattern) == together.scalars.map(\.bitPattern))
+  }
 }
