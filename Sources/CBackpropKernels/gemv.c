@@ -145,55 +145,6 @@ static void gemv_block_avx2(int transpose_a, const float *a, int lda, int i0, in
 }
 #endif
 
-struct gemv_call {
-  int transpose_a, m, k, lda, incx, ldc;
-  float alpha, beta;
-  const float *a, *x;
-  float *c;
-};
-
-// Rows row_begin … row_end − 1 of the product, all of k.
-static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
-  float acc[MC_GEMV], chunk[KC_MAX];
-  int avx2 = bp_isa_active() == BP_ISA_AVX2;
-  (void)avx2;
-  int depth = bp_k_block(g->k);
-  for (int p0 = 0; p0 < g->k; p0 += depth) {
-    int kc = g->k - p0 < depth ? g->k - p0 : depth;
-    float beta = p0 == 0 ? g->beta : 1;
-    for (int p = 0; p < kc; p++) chunk[p] = g->x[(size_t)(p0 + p) * g->incx];
-    for (int i0 = row_begin; i0 < row_end; i0 += MC_GEMV) {
-      int rows = row_end - i0 < MC_GEMV ? row_end - i0 : MC_GEMV;
-#if defined(__x86_64__)
-      if (avx2) gemv_block_avx2(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, chunk, acc);
-      else
-#endif
-      gemv_block_generic(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, chunk, acc);
-      for (int r = 0; r < rows; r++) {
-        float *out = g->c + (size_t)(i0 + r) * g->ldc;
-        *out = beta == 0 ? g->alpha * acc[r] : g->alpha * acc[r] + beta * *out;
-      }
-    }
-  }
-}
-
-// Part `part` of `parts` takes an equal share of the blocks of MC_GEMV rows. With two threads, each reads half of
-// A, which then stays in its core's L2 from one call to the next (inference one sample at a time re-reads all of
-// the weights for every sample).
-static void gemv_part(void *context, int part, int parts) {
-  const struct gemv_call *g = context;
-  int blocks = (g->m + MC_GEMV - 1) / MC_GEMV;
-  int begin = blocks * part / parts * MC_GEMV, end = blocks * (part + 1) / parts * MC_GEMV;
-  if (begin < g->m) gemv_rows(g, begin, end < g->m ? end : g->m);
-}
-
-void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
-                   float beta, float *c, int ldc) {
-  struct gemv_call call = {transpose_a, m, k, lda, incx, ldc, alpha, beta, a, x, c};
-  // Below about 64 000 multiply-adds (a few microseconds), a second thread costs more than it saves.
-  bp_parallel(m > MC_GEMV && (double)m * k >= 64000 ? 64 : 1, gemv_part, &call);
-}
-
 // ---- Inputs with many zeros, A transposed: op(A)·x = Σ_p x[p]·(row p of A), only over the nonzero x[p] ----
 //
 // Inference one image at a time reads every weight of the first layer for every image; MNIST digits are about 80 %
@@ -247,14 +198,17 @@ static void sparse_block_avx2(const float *a, int lda, int i0, int rows, const i
 }
 #endif
 
-struct sparse_call {
-  int m, k, lda, ldc;
+// ---- Both paths: x block by block, the merge into C, rows shared between threads ----
+
+struct gemv_call {
+  int transpose_a, skip_zeros, m, k, lda, incx, ldc;
   float alpha, beta;
   const float *a, *x;
   float *c;
 };
 
-static void sparse_rows(const struct sparse_call *g, int row_begin, int row_end) {
+// Rows row_begin … row_end − 1 of the product, all of k.
+static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
   float acc[MC_GEMV], value[KC_MAX];
   int index[KC_MAX];
   int avx2 = bp_isa_active() == BP_ISA_AVX2;
@@ -263,18 +217,27 @@ static void sparse_rows(const struct sparse_call *g, int row_begin, int row_end)
   for (int p0 = 0; p0 < g->k; p0 += depth) {
     int kc = g->k - p0 < depth ? g->k - p0 : depth, count = 0;
     float beta = p0 == 0 ? g->beta : 1;
-    for (int p = p0; p < p0 + kc; p++) {  // branch-free: zeros and nonzeros interleave unpredictably
+    for (int p = p0; p < p0 + kc; p++) {  // the block of x, contiguous; only its nonzeros when skipping zeros
+      float xp = g->x[(size_t)p * g->incx];
       index[count] = p;
-      value[count] = g->x[p];
-      count += g->x[p] != 0;
+      value[count] = xp;
+      count += !g->skip_zeros || xp != 0;  // branch-free: zeros and nonzeros interleave unpredictably
     }
     for (int i0 = row_begin; i0 < row_end; i0 += MC_GEMV) {
       int rows = row_end - i0 < MC_GEMV ? row_end - i0 : MC_GEMV;
+      if (g->skip_zeros) {
 #if defined(__x86_64__)
-      if (avx2) sparse_block_avx2(g->a, g->lda, i0, rows, index, value, count, acc);
-      else
+        if (avx2) sparse_block_avx2(g->a, g->lda, i0, rows, index, value, count, acc);
+        else
 #endif
-      sparse_block_generic(g->a, g->lda, i0, rows, index, value, count, acc);
+        sparse_block_generic(g->a, g->lda, i0, rows, index, value, count, acc);
+      } else {
+#if defined(__x86_64__)
+        if (avx2) gemv_block_avx2(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, value, acc);
+        else
+#endif
+        gemv_block_generic(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, value, acc);
+      }
       for (int r = 0; r < rows; r++) {
         float *out = g->c + (size_t)(i0 + r) * g->ldc;
         *out = beta == 0 ? g->alpha * acc[r] : g->alpha * acc[r] + beta * *out;
@@ -283,17 +246,31 @@ static void sparse_rows(const struct sparse_call *g, int row_begin, int row_end)
   }
 }
 
-static void sparse_part(void *context, int part, int parts) {
-  const struct sparse_call *g = context;
+// Part `part` of `parts` takes an equal share of the blocks of MC_GEMV rows. With two threads, each reads half of
+// A, which then stays in its core's L2 from one call to the next (inference one sample at a time re-reads all of
+// the weights for every sample).
+static void gemv_part(void *context, int part, int parts) {
+  const struct gemv_call *g = context;
   int blocks = (g->m + MC_GEMV - 1) / MC_GEMV;
   int begin = blocks * part / parts * MC_GEMV, end = blocks * (part + 1) / parts * MC_GEMV;
-  if (begin < g->m) sparse_rows(g, begin, end < g->m ? end : g->m);
+  if (begin < g->m) gemv_rows(g, begin, end < g->m ? end : g->m);
+}
+
+// Below about 64 000 multiply-adds (a few microseconds), a second thread costs more than it saves.
+static void gemv_run(struct gemv_call *call, int multiply_adds_per_row) {
+  bp_parallel(call->m > MC_GEMV && (double)call->m * multiply_adds_per_row >= 64000 ? 64 : 1, gemv_part, call);
+}
+
+void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
+                   float beta, float *c, int ldc) {
+  struct gemv_call call = {transpose_a, 0, m, k, lda, incx, ldc, alpha, beta, a, x, c};
+  gemv_run(&call, k);
 }
 
 void bp_sgemv_t_sparse_x(int m, int k, float alpha, const float *a, int lda, const float *x, float beta, float *c,
                          int ldc) {
-  struct sparse_call call = {m, k, lda, ldc, alpha, beta, a, x, c};
+  struct gemv_call call = {1, 1, m, k, lda, 1, ldc, alpha, beta, a, x, c};
   int nonzero = 0;
   for (int p = 0; p < k; p++) nonzero += x[p] != 0;
-  bp_parallel(m > MC_GEMV && (double)m * nonzero >= 64000 ? 64 : 1, sparse_part, &call);
+  gemv_run(&call, nonzero);
 }
