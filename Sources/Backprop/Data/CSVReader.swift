@@ -47,10 +47,76 @@ public enum CSVReader {
   public static func read(_ path: String, labelColumn: LabelColumn?, classNames: [String]? = nil) throws
     -> Dataset
   {
+    try read(
+      path, options: Options(targets: labelColumn.map { [$0] } ?? [], task: .classification, classNames: classNames)
+    ).dataset
+  }
+
+  /// What to do with a feature cell that is empty or holds NaN (`nan`, `NA`, `N/A`, `?`, `null`).
+  public enum MissingValues: String, Codable, Sendable, CaseIterable {
+    /// An error naming the line and column: the default, so nothing is guessed silently.
+    case error
+    /// The row is left out (its line is listed in ``Table/droppedLines``).
+    case drop
+    /// The cell gets its column's mean over the rows that have a value (or the means given in
+    /// ``Options/fill``, e.g. a trained model's, so new data is filled as the training data was).
+    case mean
+  }
+
+  /// How to read a table of features and targets.
+  public struct Options: Sendable {
+    /// The target columns: none (features only), one (classes or values), or several (multi-label or several
+    /// regression targets).
+    public var targets: [LabelColumn]
+    /// The task, or nil to infer it from the target columns (see ``read(_:options:)``).
+    public var task: Task?
+    /// For classification: a trained model's classes, which each label must be one of.
+    public var classNames: [String]?
+    public var missing: MissingValues
+    /// With ``MissingValues/mean``: the value per feature to fill with; nil to use this file's means.
+    public var fill: [Float]?
+
+    public init(
+      targets: [LabelColumn], task: Task? = nil, classNames: [String]? = nil, missing: MissingValues = .error,
+      fill: [Float]? = nil
+    ) {
+      self.targets = targets
+      self.task = task
+      self.classNames = classNames
+      self.missing = missing
+      self.fill = fill
+    }
+  }
+
+  /// A data set read with ``read(_:options:)`` and what was decided while reading it.
+  public struct Table: Sendable {
+    public var dataset: Dataset
+    /// Why the task is what it is, in a sentence fragment: "given", or e.g. "'price' holds numbers with 412
+    /// distinct values".
+    public var taskReason: String
+    /// The lines left out for a missing value (``MissingValues/drop``).
+    public var droppedLines: [Int]
+    /// The value each feature's missing cells got (``MissingValues/mean``), nil otherwise.
+    public var fill: [Float]?
+    /// How many cells were filled.
+    public var filledCells: Int
+  }
+
+  /// Reads the CSV file at `path` as features and targets, inferring the task when it is not given:
+  ///
+  /// - one target column holding any text that is not a number, or whole numbers with at most 20 distinct
+  ///   values: **classification**;
+  /// - one target column of other numbers: **regression**;
+  /// - several target columns, all 0 or 1: **multi-label**; all numbers: **regression** with several targets.
+  ///
+  /// - Throws: `DataError` as ``read(_:labelColumn:classNames:)`` does, and for a target column named twice, a
+  ///   regression target that is not a number, a multi-label target that is not 0 or 1, or a missing value under
+  ///   ``MissingValues/error``.
+  public static func read(_ path: String, options: Options) throws -> Table {
     let bytes = try DataFile.contents(of: path)
     return try bytes.withUnsafeBufferPointer { buffer in
       var parser = CSVParser(bytes: buffer, file: path)
-      return try parser.dataset(labelColumn: labelColumn, classNames: classNames)
+      return try parser.table(options)
     }
   }
 }
@@ -84,74 +150,193 @@ private struct CSVParser {
 
   // MARK: The data set
 
-  mutating func dataset(labelColumn: CSVReader.LabelColumn?, classNames given: [String]?) throws -> Dataset {
+  mutating func table(_ options: CSVReader.Options) throws -> CSVReader.Table {
     guard let headerLine = try nextRow() else {
       throw DataError.malformed(
         InputLocation(file: file, line: 1), expected: "a header row of column names", found: "an empty file")
     }
     let header = fields.map { text($0) }
     let firstDataLine = line
-    let label = try labelIndex(labelColumn, header: header, line: headerLine)
-    let featureColumns = header.indices.filter { $0 != label }
-    if let label, featureColumns.isEmpty {
+    let targets = try options.targets.map { try labelIndex($0, header: header, line: headerLine)! }
+    if let twice = targets.indices.first(where: { targets[..<$0].contains(targets[$0]) }) {
+      throw DataError.malformed(
+        InputLocation(file: file, line: headerLine), expected: "each target column once",
+        found: "'\(header[targets[twice]])' twice")
+    }
+    let featureColumns = header.indices.filter { !targets.contains($0) }
+    if !targets.isEmpty, featureColumns.isEmpty {
       throw DataError.malformed(
         InputLocation(file: file, line: headerLine),
-        expected: "at least one feature column besides the label column '\(header[label])'",
-        found: "only the label column")
+        expected: "at least one feature column besides the target column\(targets.count == 1 ? "" : "s") \(Self.list(targets.map { header[$0] }))",
+        found: "only \(targets.count == 1 ? "the target column" : "target columns")")
     }
 
     var lineCount = 0
     for byte in bytes where byte == 0x0A { lineCount += 1 }
     var values: [Float] = []
     values.reserveCapacity(lineCount * featureColumns.count)
-    var labels: [Int] = []
-    var classNames = given ?? []
-    var classIndex = [String: Int]()
-    for (i, name) in classNames.enumerated() where classIndex[name] == nil { classIndex[name] = i }
-
+    var targetFields: [(text: String, line: Int)] = []  // row after row, one per target column
+    var dropped: [Int] = []
+    var missingCells: [Int] = []  // positions in `values` to fill
     var count = 0
-    while let row = try nextRow() {
+    rows: while let row = try nextRow() {
       guard fields.count == header.count else {
         throw DataError.malformed(
           InputLocation(file: file, line: row), expected: "\(header.count) fields as in the header",
           found: "\(fields.count)")
       }
-      for column in 0..<fields.count where column != label {
-        values.append(try number(fields[column], column: column))
+      let rowStart = values.count
+      for column in featureColumns {
+        if isMissing(fields[column]) {
+          switch options.missing {
+          case .error: break  // `number` names the cell
+          case .drop:
+            values.removeSubrange(rowStart...)
+            dropped.append(row)
+            continue rows
+          case .mean:
+            missingCells.append(values.count)
+            values.append(0)
+            continue
+          }
+        }
+        values.append(try number(fields[column], column: column, name: header[column]))
       }
-      if let label {
-        let field = fields[label]
-        let name = text(field)
-        guard !name.isEmpty else {
+      for column in targets {
+        let field = fields[column], name = text(field)
+        if name.isEmpty || isMissing(field) {
+          if options.missing == .drop {
+            values.removeSubrange(rowStart...)
+            targetFields.removeSubrange((count * targets.count)...)
+            dropped.append(row)
+            continue rows
+          }
           throw DataError.malformed(
-            InputLocation(file: file, line: field.line, column: label + 1), expected: "a label",
-            found: "an empty field")
+            InputLocation(file: file, line: field.line, column: column + 1),
+            expected: "a value for the target '\(header[column])'", found: name.isEmpty ? "an empty field" : "'\(name)'")
         }
-        if let index = classIndex[name] {
-          labels.append(index)
-        } else if let given {
-          throw DataError.malformed(
-            InputLocation(file: file, line: field.line, column: label + 1),
-            expected: "one of the classes \(list(given))", found: "'\(name)'")
-        } else {
-          classIndex[name] = classNames.count
-          labels.append(classNames.count)
-          classNames.append(name)
-        }
+        targetFields.append((name, field.line))
       }
       count += 1
     }
     guard count > 0 else {
       throw DataError.malformed(
-        InputLocation(file: file, line: firstDataLine), expected: "data rows after the header", found: "none")
+        InputLocation(file: file, line: firstDataLine), expected: "data rows after the header",
+        found: dropped.isEmpty ? "none" : "none left after dropping \(dropped.count) with missing values")
     }
-    if label != nil && given == nil {
-      (classNames, labels) = Self.sorted(classNames, labels)
+
+    var fill: [Float]?
+    if options.missing == .mean {
+      let means = options.fill ?? Self.columnMeans(values, width: featureColumns.count, skipping: missingCells)
+      for position in missingCells { values[position] = means[position % featureColumns.count] }
+      fill = means
     }
-    return try Dataset(
-      features: .floats(values), count: count, featureCount: featureColumns.count,
-      labels: label == nil ? nil : labels, classNames: classNames, featureNames: featureColumns.map { header[$0] },
-      source: file)
+    var dataset = try Dataset(
+      features: .floats(values), count: count, featureCount: featureColumns.count, labels: nil, classNames: [],
+      featureNames: featureColumns.map { header[$0] }, source: file)
+    var reason = "given"
+    if !targets.isEmpty {
+      let names = targets.map { header[$0] }
+      let task: Task
+      if let given = options.task { task = given } else { (task, reason) = Self.inferTask(targetFields, names: names) }
+      try setTargets(of: &dataset, task: task, fields: targetFields, names: names, columns: targets,
+                     classNames: options.classNames)
+    }
+    return CSVReader.Table(
+      dataset: dataset, taskReason: reason, droppedLines: dropped, fill: fill, filledCells: missingCells.count)
+  }
+
+  /// Whether a field stands for a missing value: empty, or a NaN spelling.
+  private func isMissing(_ field: Field) -> Bool {
+    let range = trimmed(field)
+    if range.isEmpty { return true }
+    guard range.count <= 4 else { return false }
+    let word = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self).lowercased()
+    return ["nan", "na", "n/a", "?", "null", "-nan", "+nan"].contains(word)
+  }
+
+  private static func columnMeans(_ values: [Float], width: Int, skipping missing: [Int]) -> [Float] {
+    var sum = [Double](repeating: 0, count: width), present = [Int](repeating: 0, count: width)
+    var skip = Set(missing)
+    for (position, value) in values.enumerated() where !skip.contains(position) {
+      sum[position % width] += Double(value)
+      present[position % width] += 1
+    }
+    skip.removeAll()
+    return (0..<width).map { present[$0] == 0 ? 0 : Float(sum[$0] / Double(present[$0])) }
+  }
+
+  /// The task the target columns' texts suggest, and why.
+  private static func inferTask(_ fields: [(text: String, line: Int)], names: [String]) -> (Task, String) {
+    let columns = names.count
+    let quoted = list(names)
+    let numbers = fields.map { isDecimal($0.text.utf8) ? Double($0.text) : nil }
+    if columns > 1 {
+      if numbers.allSatisfy({ $0 == 0 || $0 == 1 }) { return (.multiLabel, "\(columns) target columns \(quoted) of 0s and 1s") }
+      return (.regression, "\(columns) target columns \(quoted) of numbers")
+    }
+    guard numbers.allSatisfy({ $0 != nil }) else {
+      let text = fields.first { !isDecimal($0.text.utf8) }!
+      return (.classification, "'\(names[0])' holds text ('\(text.text)' on line \(text.line))")
+    }
+    let distinct = Set(numbers.map { $0! })
+    if distinct.allSatisfy({ $0 == $0.rounded() }) && distinct.count <= 20 {
+      return (.classification, "'\(names[0])' holds \(distinct.count) distinct whole numbers")
+    }
+    return (.regression, "'\(names[0])' holds numbers with \(distinct.count) distinct values")
+  }
+
+  /// Gives `dataset` the targets read from `fields` (row after row, one per column) for `task`.
+  private func setTargets(
+    of dataset: inout Dataset, task: Task, fields: [(text: String, line: Int)], names: [String], columns: [Int],
+    classNames given: [String]?
+  ) throws {
+    func location(_ i: Int) -> InputLocation {
+      InputLocation(file: file, line: fields[i].line, column: columns[i % columns.count] + 1)
+    }
+    switch task {
+    case .classification:
+      guard columns.count == 1 else {
+        throw DataError.malformed(
+          InputLocation(file: file, line: 1), expected: "one target column for classification (several are multi-label)",
+          found: "\(columns.count): \(Self.list(names))")
+      }
+      var classNames = given ?? [], labels: [Int] = []
+      var classIndex = [String: Int]()
+      for (i, name) in classNames.enumerated() where classIndex[name] == nil { classIndex[name] = i }
+      for (i, field) in fields.enumerated() {
+        if let index = classIndex[field.text] {
+          labels.append(index)
+        } else if let given {
+          throw DataError.malformed(location(i), expected: "one of the classes \(Self.list(given))", found: "'\(field.text)'")
+        } else {
+          classIndex[field.text] = classNames.count
+          labels.append(classNames.count)
+          classNames.append(field.text)
+        }
+      }
+      if given == nil { (classNames, labels) = Self.sorted(classNames, labels) }
+      dataset.labels = labels
+      dataset.classNames = classNames
+      dataset.task = .classification
+    case .regression, .multiLabel:
+      var values: [Float] = []
+      values.reserveCapacity(fields.count)
+      for (i, field) in fields.enumerated() {
+        let value = Self.isDecimal(field.text.utf8) ? Float(field.text) : nil
+        guard let value, value.isFinite, task == .regression || value == 0 || value == 1 else {
+          throw DataError.malformed(
+            location(i),
+            expected: task == .regression
+              ? "a finite number for the regression target '\(names[i % names.count])'"
+              : "0 or 1 for the label '\(names[i % names.count])'",
+            found: "'\(field.text)'")
+        }
+        values.append(value)
+      }
+      try dataset.setTargets(values, names: names, task: task)
+      if task == .multiLabel { dataset.classNames = names }
+    }
   }
 
   /// The position of the label column in `header`.
@@ -174,7 +359,7 @@ private struct CSVParser {
         let looksLikeData = header.allSatisfy { Self.isDecimal($0.utf8) }
         throw DataError.malformed(
           location, expected: "a column named '\(name)' for the labels",
-          found: "the columns \(list(header))\(looksLikeData ? " (numbers: is the header row missing?)" : "")")
+          found: "the columns \(Self.list(header))\(looksLikeData ? " (numbers: is the header row missing?)" : "")")
       }
       guard matches.count == 1 else {
         throw DataError.malformed(
@@ -200,7 +385,7 @@ private struct CSVParser {
   }
 
   /// 'a', 'b', 'c', at most 20 of them.
-  private func list(_ names: [String]) -> String {
+  private static func list(_ names: [String]) -> String {
     let shown = names.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
     return names.count > 20 ? "\(shown), … (\(names.count) in all)" : shown
   }
@@ -290,24 +475,28 @@ private struct CSVParser {
   // MARK: Numbers
 
   /// The finite `Float` that `field` holds, in column `column` (from 0).
-  private func number(_ field: Field, column: Int) throws -> Float {
+  private func number(_ field: Field, column: Int, name: String) throws -> Float {
     let range = trimmed(field)
     if let value = Self.decimal(bytes[range]), value.isFinite { return value }
     let shown = field.escapes ? text(field) : String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     let location = InputLocation(file: file, line: field.line, column: column + 1)
-    if range.isEmpty {
-      throw DataError.malformed(location, expected: "a finite number", found: "an empty field")
+    if range.isEmpty || isMissing(field) {
+      throw DataError.malformed(
+        location, expected: "a finite number in feature '\(name)' (missing values can be dropped or filled with the column mean)",
+        found: range.isEmpty ? "an empty field" : "'\(shown)'")
     }
     if Self.isDecimal(bytes[range]) {
       throw DataError.malformed(
-        location, expected: "a finite number", found: "'\(shown)', which is beyond Float's range (±3.4e38)")
+        location, expected: "a finite number in feature '\(name)'", found: "'\(shown)', which is beyond Float's range (±3.4e38)")
     }
     let word = shown.lowercased().drop { $0 == "+" || $0 == "-" }
     if word == "nan" || word == "inf" || word == "infinity" {
-      throw DataError.malformed(location, expected: "a finite number", found: "'\(shown)'")
+      throw DataError.malformed(location, expected: "a finite number in feature '\(name)'", found: "'\(shown)'")
     }
     let quoted = shown.count > 40 ? shown.prefix(40) + "…" : Substring(shown)
-    throw DataError.malformed(location, expected: "a number", found: "'\(quoted)'")
+    throw DataError.malformed(
+      location, expected: "a number in feature '\(name)' (features must be numeric)",
+      found: "'\(quoted)'")
   }
 
   /// Whether `text` is a decimal number: an optional sign, digits with an optional point (at least one digit),

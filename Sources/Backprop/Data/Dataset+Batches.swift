@@ -49,12 +49,33 @@ extension Workspace {
         for j in 0..<m { row[j] = (row[j] - mu) / s }
       }
     }
+    if let values = dataset.targetValues {
+      gatherTargets(values, width: dataset.targetNames.count, indices: indices, standardization: standardization)
+    }
     guard let labels = dataset.labels else { return }
     let classes = sizes[sizes.count - 1]
     y.update(repeating: 0, count: classes * m)
     indices.withUnsafeBufferPointer { samples in
       labels.withUnsafeBufferPointer { labels in
         for j in 0..<m { y[labels[samples[j]] * m + j] = 1 }
+      }
+    }
+  }
+}
+
+extension Workspace {
+  /// Y[k, j] = the target k of sample j, standardized when the standardization has the targets' μ and s.
+  private func gatherTargets(
+    _ values: [Float], width t: Int, indices: ArraySlice<Int>, standardization: Standardization?
+  ) {
+    let mean = standardization?.targetMean, scale = standardization?.targetScale
+    indices.withUnsafeBufferPointer { samples in
+      values.withUnsafeBufferPointer { values in
+        for k in 0..<t {
+          let mu = mean.map { Scalar($0[k]) } ?? 0, s = scale.map { Scalar($0[k]) } ?? 1
+          let row = y + k * m
+          for j in 0..<m { row[j] = (Scalar(values[samples[j] * t + k]) - mu) / s }
+        }
       }
     }
   }
@@ -67,6 +88,11 @@ extension Network {
       throw BackpropError.shapeMismatch(
         context: "layer 1, Z = W·A_prev with W of shape \(layers[0].weights.shape)",
         expected: "samples of \(layers[0].inputs) features", found: "\(dataset.featureCount) features in \(dataset.source)")
+    }
+    if dataset.targetValues != nil, dataset.outputCount != layers[layers.count - 1].outputs {
+      throw BackpropError.shapeMismatch(
+        context: "layer \(layers.count) (output)", expected: "\(layers[layers.count - 1].outputs) targets, one per output",
+        found: "\(dataset.outputCount) target columns in \(dataset.source)")
     }
     if dataset.labels != nil, dataset.classCount != layers[layers.count - 1].outputs {
       throw BackpropError.shapeMismatch(

@@ -27,6 +27,16 @@ public struct Dataset: Sendable {
   public var featureNames: [String]
   /// Where the samples came from, for messages: a file path or two.
   public var source: String
+  /// What the targets are: `.classification` for `labels`, `.regression` or `.multiLabel` for `targetValues`.
+  public var task: Task = .classification
+  /// Real-valued targets, `targetNames.count` per sample, sample after sample: the values to fit (regression) or
+  /// 0/1 per label (multi-label); nil for class labels or unlabelled inputs. Set with ``setTargets(_:names:task:)``.
+  public private(set) var targetValues: [Float]?
+  /// The target columns' names, one per output (regression and multi-label).
+  public private(set) var targetNames: [String] = []
+
+  /// Whether the samples have targets of any kind, class labels or values.
+  public var hasTargets: Bool { labels != nil || targetValues != nil }
 
   /// A data set from its parts.
   ///
@@ -67,6 +77,30 @@ public struct Dataset: Sendable {
   /// The number of classes.
   public var classCount: Int { classNames.count }
 
+  /// The number of outputs the targets need: one per class, or one per target column.
+  public var outputCount: Int { targetValues == nil ? classCount : targetNames.count }
+
+  /// Gives the samples real-valued targets (regression, or 0/1 labels for multi-label), `names.count` per sample;
+  /// class labels are removed.
+  ///
+  /// - Throws: `DataError.inconsistent` when there are not `names.count` finite values per sample, or a
+  ///   multi-label target is not 0 or 1.
+  public mutating func setTargets(_ values: [Float], names: [String], task: Task) throws {
+    guard !names.isEmpty, values.count == count * names.count else {
+      throw DataError.inconsistent(
+        source: source, detail: "expected \(count) samples × \(names.count) targets = \(count * names.count) values, found \(values.count)")
+    }
+    if let bad = values.firstIndex(where: { !$0.isFinite || (task == .multiLabel && $0 != 0 && $0 != 1) }) {
+      throw DataError.inconsistent(
+        source: source,
+        detail: "sample \(bad / names.count + 1), target '\(names[bad % names.count])': expected \(task == .multiLabel ? "0 or 1" : "a finite number"), found \(values[bad])")
+    }
+    labels = nil
+    targetValues = values
+    targetNames = names
+    self.task = task
+  }
+
   /// The samples at `indices`, as a new data set (for a validation split or a subset).
   public func subset(_ indices: [Int]) -> Dataset {
     var copy = self
@@ -83,6 +117,10 @@ public struct Dataset: Sendable {
       copy.features = .floats(picked)
     }
     copy.labels = labels.map { labels in indices.map { labels[$0] } }
+    copy.targetValues = targetValues.map { values in
+      let t = targetNames.count
+      return indices.flatMap { values[($0 * t)..<(($0 + 1) * t)] }
+    }
     return Dataset(unchecked: copy, count: indices.count)
   }
 
@@ -94,5 +132,8 @@ public struct Dataset: Sendable {
     self.classNames = dataset.classNames
     self.featureNames = dataset.featureNames
     self.source = dataset.source
+    self.task = dataset.task
+    self.targetValues = dataset.targetValues
+    self.targetNames = dataset.targetNames
   }
 }

@@ -1,25 +1,40 @@
-/// How a classifier does on labelled data: the cost, the accuracy and the confusion matrix, with precision and
-/// recall per class.
+/// How a network does on data with targets: the cost, and for a classifier the accuracy and the confusion matrix,
+/// with precision and recall per class; for regression and multi-label data, ``regression`` or ``multiLabel``.
 public struct Evaluation: Sendable, Equatable {
-  /// The mean cost C over the samples.
+  /// The mean cost C over the samples (for regression, on the standardized targets the network fits).
   public var loss: Double
-  /// `confusionMatrix[t][p]` counts the samples of true class t predicted as class p (rows = true class).
+  /// `confusionMatrix[t][p]` counts the samples of true class t predicted as class p (rows = true class); empty
+  /// for regression and multi-label data.
   public var confusionMatrix: [[Int]]
   /// The class names, by index.
   public var classNames: [String]
+  /// MAE, RMSE and R² per target, for regression data.
+  public var regression: RegressionMetrics?
+  /// Per-label figures, for multi-label data.
+  public var multiLabel: MultiLabelMetrics?
 
-  public init(loss: Double, confusionMatrix: [[Int]], classNames: [String]) {
+  public init(
+    loss: Double, confusionMatrix: [[Int]], classNames: [String], regression: RegressionMetrics? = nil,
+    multiLabel: MultiLabelMetrics? = nil
+  ) {
     self.loss = loss
     self.confusionMatrix = confusionMatrix
     self.classNames = classNames
+    self.regression = regression
+    self.multiLabel = multiLabel
   }
 
   /// The number of samples.
-  public var count: Int { confusionMatrix.reduce(0) { $0 + $1.reduce(0, +) } }
+  public var count: Int {
+    regression?.count ?? multiLabel?.count ?? confusionMatrix.reduce(0) { $0 + $1.reduce(0, +) }
+  }
 
-  /// The fraction predicted correctly: the diagonal over the total.
+  /// The fraction predicted correctly: the diagonal over the total; for multi-label data, the fraction of the
+  /// yes/no decisions that are right; 0 for regression.
   public var accuracy: Double {
-    count == 0 ? 0 : Double(confusionMatrix.indices.reduce(0) { $0 + confusionMatrix[$1][$1] }) / Double(count)
+    if let multiLabel { return multiLabel.labelAccuracy }
+    let classified = confusionMatrix.reduce(0) { $0 + $1.reduce(0, +) }
+    return classified == 0 ? 0 : Double(confusionMatrix.indices.reduce(0) { $0 + confusionMatrix[$1][$1] }) / Double(classified)
   }
 
   /// Of the samples predicted as class c, the fraction that are c; nil when none was predicted as c.
@@ -44,6 +59,9 @@ extension Network {
   @_specialize(where Scalar == Double)
   public func evaluate(on data: Dataset, standardization: Standardization? = nil, batchSize: Int = 1000) throws -> Evaluation {
     try check(data, standardization: standardization)
+    if data.targetValues != nil {
+      return try evaluateTargetValues(on: data, standardization: standardization, batchSize: batchSize)
+    }
     guard let labels = data.labels else {
       throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "labelled samples to evaluate on")
     }
@@ -82,7 +100,7 @@ extension Network {
   }
 
   /// Runs the forward pass over `data` in order, batch by batch, and hands each batch's workspace to `body`.
-  private func forEachBatch(
+  func forEachBatch(
     of data: Dataset, standardization: Standardization?, batchSize: Int,
     _ body: (Workspace<Scalar>, ArraySlice<Int>) throws -> Void
   ) throws {

@@ -157,7 +157,7 @@ struct CSVReaderTests {
     let (twice, twiceFile) = try message("label,b,label\n1,2,x\n")
     #expect(twice == "\(twiceFile), line 1: expected one column named 'label' for the labels, found 2: columns 1, 3")
     let (only, onlyFile) = try message("label\nx\n")
-    #expect(only == "\(onlyFile), line 1: expected at least one feature column besides the label column 'label', found only the label column")
+    #expect(only == "\(onlyFile), line 1: expected at least one feature column besides the target column 'label', found only the target column")
   }
 
   @Test("a row with a different number of fields than the header")
@@ -171,11 +171,11 @@ struct CSVReaderTests {
   @Test("a feature that is not a number")
   func notANumber() throws {
     let (text, file) = try message("a,b,label\n1,2,x\n3,abc,y\n")
-    #expect(text == "\(file), line 3, column 2: expected a number, found 'abc'")
+    #expect(text == "\(file), line 3, column 2: expected a number in feature 'b' (features must be numeric), found 'abc'")
     let (hex, hexFile) = try message("a,label\n0x1F,x\n")
-    #expect(hex == "\(hexFile), line 2, column 1: expected a number, found '0x1F'")
+    #expect(hex == "\(hexFile), line 2, column 1: expected a number in feature 'a' (features must be numeric), found '0x1F'")
     let (label, labelFile) = try message("kind,b\ncat,1\n", labelColumn: .index(1))
-    #expect(label == "\(labelFile), line 2, column 1: expected a number, found 'cat'")
+    #expect(label == "\(labelFile), line 2, column 1: expected a number in feature 'kind' (features must be numeric), found 'cat'")
   }
 
   @Test("NaN, infinities, empty fields and numbers beyond Float's range are not finite numbers")
@@ -185,14 +185,16 @@ struct CSVReaderTests {
       ("  ", "an empty field"), ("1e39", "'1e39', which is beyond Float's range (±3.4e38)"),
     ] {
       let (text, file) = try message("a,b,label\n1,2,x\n3,\(field),y\n")
-      #expect(text == "\(file), line 3, column 2: expected a finite number, found \(found)")
+      let missing = found == "an empty field" || found.lowercased() == "'nan'"
+      let hint = missing ? " (missing values can be dropped or filled with the column mean)" : ""
+      #expect(text == "\(file), line 3, column 2: expected a finite number in feature 'b'\(hint), found \(found)")
     }
   }
 
   @Test("an empty label")
   func emptyLabel() throws {
     let (text, file) = try message("a,label\n1,x\n2, \n")
-    #expect(text == "\(file), line 3, column 2: expected a label, found an empty field")
+    #expect(text == "\(file), line 3, column 2: expected a value for the target 'label', found an empty field")
   }
 
   @Test("a label outside the given classes names the line, the column and the classes")
@@ -212,7 +214,7 @@ struct CSVReaderTests {
   @Test("lines are counted across quoted line breaks")
   func linesAfterQuotedBreaks() throws {
     let (text, file) = try message("a,label\n1,\"two\nlines\"\nbad,x\n")
-    #expect(text == "\(file), line 4, column 1: expected a number, found 'bad'")
+    #expect(text == "\(file), line 4, column 1: expected a number in feature 'a' (features must be numeric), found 'bad'")
   }
 
   @Test("a file that does not exist")
