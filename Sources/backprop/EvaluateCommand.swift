@@ -18,7 +18,7 @@ struct EvaluateCommand: ParsableCommand {
   @Option(name: .customLong("label-column"), help: "The CSV label column, by name or 0-based index (default: the one used in training).")
   var labelColumn: String?
 
-  @Flag(help: "Print JSON: loss, accuracy, confusion_matrix (rows = true class), classes, precision, recall, count.")
+  @Flag(help: "Print JSON: task, loss, count; accuracy, confusion_matrix (rows = true class), classes, precision, recall (classification); mae, rmse, r2, targets (regression); accuracy, exact_match, labels, precision, recall (multi-label).")
   var json = false
 
   @Option(help: "Where the matrix products run: native (the default), openblas or accelerate (Apple platforms), when found at run time.")
@@ -37,9 +37,15 @@ struct EvaluateCommand: ParsableCommand {
       throw ValidationError("--data: \(model) was trained on CSV data\(saved?.data.map { " (\($0))" } ?? ""); give the file to evaluate on")
     }
     let path = try DataLoading.resolve(data ?? saved?.test)
-    let (raw, _) = try DataLoading.labelled(
-      path, split: IDXReader.Split(rawValue: split)!, labelColumn: labelColumn ?? file.input.labelColumn,
-      classNames: file.classNames.isEmpty ? nil : file.classNames)
+    let raw: Dataset
+    if file.input.task != nil, labelColumn == nil {
+      // A model trained with --target: its target columns, task, classes and missing-value handling.
+      raw = try TabularData.like(file.input, classNames: file.classNames, path: path, withTargets: true)
+    } else {
+      raw = try DataLoading.labelled(
+        path, split: IDXReader.Split(rawValue: split)!, labelColumn: labelColumn ?? file.input.labelColumn,
+        classNames: file.classNames.isEmpty ? nil : file.classNames).0
+    }
     let evaluation = try file.network.evaluate(on: file.input.prepare(raw), standardization: file.input.standardization)
     if json {
       try Output.json(EvaluationReport.JSON(evaluation))

@@ -8,9 +8,11 @@ struct PredictCommand: ParsableCommand {
     commandName: "predict",
     abstract: "Predict the class of every input row with a saved model; writes CSV.",
     discussion: """
-      The input is a CSV file with a header (a column with the training label's name is ignored), an IDX images \
+      The input is a CSV file with a header (columns with the training targets' names are ignored), an IDX images \
       file, or an IDX directory (its test images). The output has a header and one row per input row, in input \
-      order: the predicted label, its probability, and the probability of every class (p_<class>).
+      order. A classifier writes the predicted label, its probability, and the probability of every class \
+      (p_<class>); a regression model one column per target with the predicted value in the target's units; a \
+      multi-label model 1 or 0 per label, then each label's probability (p_<label>).
       """)
 
   @Argument(help: "The model file (safetensors) written by `backprop train`.")
@@ -33,20 +35,54 @@ struct PredictCommand: ParsableCommand {
 
   func run() throws {
     let file = try ModelFile<Float>.read(from: model)
-    let raw = try inputs(labelColumn: file.input.labelColumn)
+    let raw = file.input.task != nil && !DataLoading.isDirectory(input)
+      ? try TabularData.like(file.input, classNames: file.classNames, path: input, withTargets: false)
+      : try inputs(labelColumn: file.input.labelColumn)
     let outputs = try file.network.predict(file.input.prepare(raw), standardization: file.input.standardization)
-    let names = file.classNames.isEmpty ? (0..<outputs.rows).map(String.init) : file.classNames
-    var csv = (["label", "probability"] + names.map { "p_" + $0 }).map(Self.quoted).joined(separator: ",") + "\n"
-    for j in 0..<outputs.columns {
-      let column = outputs.column(j)
-      let best = column.indices.max { column[$0] < column[$1] } ?? 0
-      csv += ([Self.quoted(names[best]), "\(column[best])"] + column.map { "\($0)" }).joined(separator: ",") + "\n"
+    let csv: String
+    switch file.input.outputTask {
+    case .classification: csv = classes(outputs, names: file.classNames)
+    case .regression: csv = values(outputs, names: file.input.targetColumns ?? [], standardization: file.input.standardization)
+    case .multiLabel: csv = labels(outputs, names: file.classNames)
     }
     if let output {
       try writeAtomically(Array(csv.utf8), to: output)
     } else {
       print(csv, terminator: "")
     }
+  }
+
+  /// `label,probability,p_<class>…`: the most probable class, its probability, and every class's.
+  private func classes(_ outputs: Matrix<Float>, names given: [String]) -> String {
+    let names = given.isEmpty ? (0..<outputs.rows).map(String.init) : given
+    var csv = (["label", "probability"] + names.map { "p_" + $0 }).map(Self.quoted).joined(separator: ",") + "\n"
+    for j in 0..<outputs.columns {
+      let column = outputs.column(j)
+      let best = column.indices.max { column[$0] < column[$1] } ?? 0
+      csv += ([Self.quoted(names[best]), "\(column[best])"] + column.map { "\($0)" }).joined(separator: ",") + "\n"
+    }
+    return csv
+  }
+
+  /// One column per target, named as in training: the predicted value in the target's units.
+  private func values(_ outputs: Matrix<Float>, names: [String], standardization: Standardization?) -> String {
+    var csv = names.map(Self.quoted).joined(separator: ",") + "\n"
+    for j in 0..<outputs.columns {
+      csv += (0..<outputs.rows).map { k in
+        "\(Float(standardization?.targetValue(Double(outputs[k, j]), target: k) ?? Double(outputs[k, j])))"
+      }.joined(separator: ",") + "\n"
+    }
+    return csv
+  }
+
+  /// Per label, named as in training: 1 or 0 (probability ≥ 0.5), then every label's probability p_<label>.
+  private func labels(_ outputs: Matrix<Float>, names: [String]) -> String {
+    var csv = (names + names.map { "p_" + $0 }).map(Self.quoted).joined(separator: ",") + "\n"
+    for j in 0..<outputs.columns {
+      let column = outputs.column(j)
+      csv += (column.map { $0 >= 0.5 ? "1" : "0" } + column.map { "\($0)" }).joined(separator: ",") + "\n"
+    }
+    return csv
   }
 
   private func inputs(labelColumn: String?) throws -> Dataset {

@@ -26,6 +26,27 @@ struct TrainCommand: ParsableCommand {
   @Option(name: .customLong("label-column"), help: "The CSV label column, by name or 0-based index (default: label, class, target or y, else the last).")
   var labelColumn: String?
 
+  @Option(name: .customLong("target"), help: ArgumentHelp(
+    "A CSV target column (repeat for several: multi-label or several regression targets). Turns on the tabular defaults: the task inferred and said, one hidden layer, Adam, standardized inputs, early stopping on a 20% validation split.",
+    valueName: "column"))
+  var targets: [String] = []
+
+  @Option(help: "With --target: classification, regression or multi-label (default: inferred from the target columns).")
+  var task: String?
+
+  @Option(help: "Empty or NaN feature cells in a CSV: error (the default), drop (the row) or mean (the column's mean, stored in the model for predict).")
+  var missing: String?
+
+  @Option(help: ArgumentHelp(
+    "How η changes per epoch: step:EVERY[:FACTOR], exponential:FACTOR, cosine[:WARMUP[:MIN]] or plateau[:PATIENCE[:FACTOR]] (on the validation loss, else the training loss). Default: constant.",
+    valueName: "schedule"))
+  var schedule: String?
+
+  @Option(name: .customLong("early-stopping"), help: ArgumentHelp(
+    "Stop when the validation loss has not improved for this many epochs, and keep the best epoch's parameters. Needs --validation-split. Default with --target: 10.",
+    valueName: "patience"))
+  var earlyStopping: Int?
+
   @Option(help: "All layer sizes n[0],…,n[L], e.g. 784,128,10.")
   var layers: String?
 
@@ -38,19 +59,41 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "cross-entropy (softmax output, the default), binary-cross-entropy (sigmoid output) or mean-squared-error.")
   var loss: String?
 
-  @Option(help: "sgd (the default) or adam.")
+  @Option(help: "sgd (the default), adam, adamw, rmsprop, adagrad or rprop (full batch: the default batch is every sample).")
   var optimizer: String?
 
-  @Option(name: .customLong("learning-rate"), help: "η (default: 0.1 for sgd, 0.001 for adam).")
+  @Option(name: .customLong("learning-rate"), help: "η (default: 0.1 for sgd, 0.001 for adam and adamw, 0.01 for rmsprop and adagrad; for rprop the initial step, 0.01).")
   var learningRate: Double?
 
-  @Option(help: "SGD's momentum μ in [0, 1): v := μ·v + g, w := w − η·v (PyTorch's rule). Default: 0, plain SGD.")
+  @Option(help: "The momentum μ in [0, 1) of sgd (v := μ·v + g, w := w − η·v, PyTorch's rule) or rmsprop. Default: 0, none.")
   var momentum: Double?
 
-  @Flag(help: "Nesterov momentum (with --momentum): w := w − η·(g + μ·v).")
+  @Flag(help: "Nesterov momentum (sgd with --momentum): w := w − η·(g + μ·v).")
   var nesterov = false
 
-  @Option(name: .customLong("batch-size"), help: "Samples per mini-batch. Default: 64.")
+  @Option(name: .customLong("weight-decay"), help: "AdamW's decoupled weight decay λ ≥ 0: w := w − η·λ·w before each step. Default: 0.01.")
+  var weightDecay: Double?
+
+  @Option(help: "RMSprop's α in [0, 1), the decay of the squared gradient's running mean v := α·v + (1 − α)·g². Default: 0.99.")
+  var alpha: Double?
+
+  @Option(help: ArgumentHelp(
+    "How the weights start: one name for every layer, or one per layer (n1,n2,…). Default: uniform-fan-in.",
+    discussion: "uniform-fan-in (pytorch), glorot-uniform (xavier), glorot-normal, he-uniform (kaiming), he-normal, lecun-uniform (lecun), lecun-normal, widrow-nguyen."))
+  var initializer: String?
+
+  @Option(help: "L2 penalty λ ≥ 0 on the weights: the cost gets + (λ/2)·Σ‖W‖², each step dW += λ·W. Default: 0.")
+  var l2: Double?
+
+  @Option(help: "Dropout rate p in [0, 1) of the hidden layers in training (inverted: kept units scaled by 1/(1 − p)). Default: 0.")
+  var dropout: Double?
+
+  @Option(name: .customLong("class-weight"), help: ArgumentHelp(
+    "Class weights: balanced (N / (K·N_c), as scikit-learn) or name=w,… by class name (unnamed classes weigh 1).",
+    valueName: "balanced|name=w,…"))
+  var classWeight: String?
+
+  @Option(name: .customLong("batch-size"), help: "Samples per mini-batch. Default: 64; for rprop, every training sample (one full batch).")
   var batchSize: Int?
 
   @Option(help: "Epochs to train (with --resume: the total to reach). Default: 5.")
@@ -98,15 +141,9 @@ struct TrainCommand: ParsableCommand {
     if let validationSplit, !(validationSplit >= 0 && validationSplit < 1) {
       throw ValidationError("--validation-split \(validationSplit): expected a fraction in [0, 1)")
     }
-    if let optimizer, OptimizerSettings.Kind(rawValue: optimizer.lowercased()) == nil {
-      throw ValidationError("--optimizer: unknown optimizer '\(optimizer)'; expected sgd or adam")
-    }
-    if let momentum, !(momentum >= 0 && momentum < 1) {
-      throw ValidationError("--momentum \(momentum): expected a number in [0, 1)")
-    }
-    if momentum != nil || nesterov, optimizer?.lowercased() == "adam" {
-      throw ValidationError("--\(momentum != nil ? "momentum" : "nesterov"): only for --optimizer sgd")
-    }
+    try validateTabular()
+    try validateOptimizer()
+    try validateBreadth()
     if nesterov, !((momentum ?? 0) > 0) {
       throw ValidationError("--nesterov: needs a --momentum greater than 0")
     }
@@ -116,9 +153,13 @@ struct TrainCommand: ParsableCommand {
       let fixed: [(String, Bool)] = [
         ("--layers", layers != nil), ("--hidden", hidden != nil), ("--activation", activation != nil),
         ("--loss", loss != nil), ("--optimizer", optimizer != nil), ("--learning-rate", learningRate != nil),
-        ("--momentum", momentum != nil), ("--nesterov", nesterov),
+        ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
+        ("--alpha", alpha != nil),
         ("--batch-size", batchSize != nil), ("--seed", seed != nil), ("--validation-split", validationSplit != nil),
-        ("--standardize", standardize),
+        ("--standardize", standardize), ("--target", !targets.isEmpty), ("--task", task != nil),
+        ("--missing", missing != nil), ("--early-stopping", earlyStopping != nil), ("--schedule", schedule != nil),
+        ("--initializer", initializer != nil), ("--l2", l2 != nil), ("--dropout", dropout != nil),
+        ("--class-weight", classWeight != nil),
       ]
       if let given = fixed.first(where: \.1) {
         throw ValidationError(
@@ -130,6 +171,95 @@ struct TrainCommand: ParsableCommand {
     if let layers { _ = try Arguments.sizes(layers, option: "--layers") }
     if let hidden { _ = try Arguments.sizes(hidden, option: "--hidden", minimumCount: 1) }
     for path in [output, checkpoint, history].compactMap({ $0 }) { try Files.checkWritable(path) }
+  }
+
+  /// --target, --task, --missing and --early-stopping.
+  private func validateTabular() throws {
+    if let schedule {
+      do { _ = try LearningRateSchedule(parsing: schedule) } catch { throw ValidationError("--schedule \(schedule): expected step:EVERY[:FACTOR], exponential:FACTOR, cosine[:WARMUP[:MIN]] or plateau[:PATIENCE[:FACTOR]], with whole epochs and factors in (0, 1]") }
+    }
+    if let task, Task(name: task) == nil {
+      throw ValidationError("--task \(task): expected classification, regression or multi-label")
+    }
+    if task != nil || missing != nil, targets.isEmpty, resume == nil {
+      throw ValidationError("--\(task != nil ? "task" : "missing"): only with --target COLUMN (a CSV table)")
+    }
+    if let missing, CSVReader.MissingValues(rawValue: missing.lowercased()) == nil {
+      throw ValidationError("--missing \(missing): expected error, drop or mean")
+    }
+    if !targets.isEmpty, labelColumn != nil { throw ValidationError("--target and --label-column: give one or the other") }
+    if let earlyStopping {
+      guard earlyStopping >= 1 else { throw ValidationError("--early-stopping \(earlyStopping): expected at least 1 epoch") }
+      if targets.isEmpty, !((validationSplit ?? 0) > 0) {
+        throw ValidationError("--early-stopping: needs a --validation-split to watch the loss on")
+      }
+    }
+    if validationSplit == 0, earlyStopping != nil {
+      throw ValidationError("--early-stopping: needs a --validation-split greater than 0")
+    }
+  }
+
+  /// --initializer, --l2, --dropout and --class-weight: known names, values in range.
+  private func validateBreadth() throws {
+    if let initializer { _ = try Self.initializers(initializer) }
+    if let l2, !(l2.isFinite && l2 >= 0) { throw ValidationError("--l2 \(l2): expected a finite number ≥ 0") }
+    if let dropout, !(dropout >= 0 && dropout < 1) {
+      throw ValidationError("--dropout \(dropout): expected a probability in [0, 1)")
+    }
+    if let classWeight { _ = try Self.classWeights(classWeight) }
+  }
+
+  /// `--initializer NAME` or `n1,n2,…`.
+  static func initializers(_ text: String) throws -> [Initializer] {
+    try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+      let name = item.trimmingCharacters(in: .whitespaces)
+      guard let initializer = Initializer(name: name) else {
+        throw ValidationError(
+          "--initializer: unknown initializer '\(name)'; expected one of "
+            + "\(Initializer.allCases.map(\.rawValue).joined(separator: ", ")) (or pytorch, xavier, kaiming, lecun)")
+      }
+      return initializer
+    }
+  }
+
+  /// `--class-weight balanced` or `name=w,…`.
+  static func classWeights(_ text: String) throws -> ClassWeights {
+    if text.lowercased() == "balanced" { return .balanced }
+    return .byName(try text.split(separator: ",", omittingEmptySubsequences: false).map { item in
+      let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+      guard parts.count == 2, !parts[0].isEmpty, let weight = Double(parts[1].trimmingCharacters(in: .whitespaces)),
+            weight.isFinite, weight >= 0 else {
+        throw ValidationError(
+          "--class-weight: '\(item)' is not name=weight with a finite weight ≥ 0; expected balanced or e.g. a=2,b=1")
+      }
+      return ClassWeights.Entry(class: String(parts[0]), weight: weight)
+    })
+  }
+
+  /// --optimizer, and the options that belong to one optimizer: in range, and given only with theirs.
+  private func validateOptimizer() throws {
+    let kinds = OptimizerSettings.Kind.allCases.map(\.rawValue)
+    if let optimizer, OptimizerSettings.Kind(rawValue: optimizer.lowercased()) == nil {
+      throw ValidationError(
+        "--optimizer: unknown optimizer '\(optimizer)'; expected \(kinds.dropLast().joined(separator: ", ")) or \(kinds.last!)")
+    }
+    for (flag, value) in [("--momentum", momentum), ("--alpha", alpha)] {
+      if let value, !(value >= 0 && value < 1) { throw ValidationError("\(flag) \(value): expected a number in [0, 1)") }
+    }
+    if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) {
+      throw ValidationError("--weight-decay \(weightDecay): expected a finite number ≥ 0")
+    }
+    guard resume == nil else { return }   // a resumed run refuses them all, below
+    let kind = OptimizerSettings.Kind(rawValue: (optimizer ?? (targets.isEmpty ? "sgd" : "adam")).lowercased())!
+    let owned: [(flag: String, given: Bool, kinds: [OptimizerSettings.Kind])] = [
+      ("--momentum", momentum != nil, [.sgd, .rmsprop]), ("--nesterov", nesterov, [.sgd]),
+      ("--weight-decay", weightDecay != nil, [.adamw]), ("--alpha", alpha != nil, [.rmsprop]),
+    ]
+    if let misplaced = owned.first(where: { $0.given && !$0.kinds.contains(kind) }) {
+      throw ValidationError(
+        "\(misplaced.flag): only for --optimizer \(misplaced.kinds.map(\.rawValue).joined(separator: " or "))"
+          + (optimizer == nil ? " (the optimizer is \(kind.rawValue) unless given)" : ", not \(kind.rawValue)"))
+    }
   }
 
   /// Where the model goes: --out, else the file a resumed run came from, else model.safetensors.
@@ -145,11 +275,45 @@ struct TrainCommand: ParsableCommand {
         "--epochs \(epochs): \(resume!) has already completed \(done) epochs; give the total to reach, at least \(done)"))
     }
     let dataPath = try DataLoading.resolve(data ?? saved?.data)
-    let (train, column) = try DataLoading.labelled(
-      dataPath, split: .train, labelColumn: labelColumn ?? resumed?.input.labelColumn,
-      classNames: resumed.map(\.classNames))
     let testPath = test ?? saved?.test
-    let testSet = try loadTest(testPath, dataPath: dataPath, column: column, classNames: train.classNames)
+    let train: Dataset, testSet: Dataset?, input: InputDescription
+    var tableNotes: [String] = [], taskReason: String?
+    if !targets.isEmpty || resumed?.input.task != nil {
+      // A CSV table with named targets: read as given, or as the resumed model was trained.
+      if let resumed {
+        input = resumed.input
+        train = try TabularData.like(input, classNames: resumed.classNames, path: dataPath, withTargets: true)
+      } else {
+        let table = try TabularData.training(
+          dataPath, targets: targets, task: task.flatMap(Task.init(name:)),
+          missing: missing.flatMap { CSVReader.MissingValues(rawValue: $0.lowercased()) } ?? .error, classNames: nil)
+        train = table.dataset
+        taskReason = table.taskReason
+        tableNotes = TabularData.notes(table, constant: Standardization.constantFeatures(of: train))
+        let header = try DataLoading.header(of: dataPath)
+        let names = targets.map { Int($0).map { header.indices.contains($0) ? header[$0] : "\($0)" } ?? $0 }
+        var description = InputDescription(
+          features: train.featureCount, featureNames: train.featureNames,
+          labelColumn: train.task == .classification ? names[0] : nil, scaling: .none)
+        description.task = train.task
+        description.targetColumns = names
+        description.missing = missing.flatMap { CSVReader.MissingValues(rawValue: $0.lowercased()) }
+        description.fill = table.fill
+        input = description
+      }
+      testSet = try testPath.map {
+        try TabularData.like(input, classNames: train.classNames, path: $0, withTargets: true)
+      }
+    } else {
+      let column: String?
+      (train, column) = try DataLoading.labelled(
+        dataPath, split: .train, labelColumn: labelColumn ?? resumed?.input.labelColumn,
+        classNames: resumed.map(\.classNames))
+      testSet = try loadTest(testPath, dataPath: dataPath, column: column, classNames: train.classNames)
+      input = InputDescription(
+        features: train.featureCount, featureNames: train.featureNames, labelColumn: column,
+        scaling: { if case .bytes = train.features { .divideBy255 } else { .none } }())
+    }
 
     var run: TrainingRun<Float>
     if let resumed {
@@ -160,9 +324,6 @@ struct TrainCommand: ParsableCommand {
       configuration.test = testPath.map(Files.absolute)
       run = try TrainingRun(configuration: configuration, data: train)
     }
-    let input = InputDescription(
-      features: train.featureCount, featureNames: train.featureNames, labelColumn: column,
-      scaling: { if case .bytes = train.features { .divideBy255 } else { .none } }())
     let checkpointPath = checkpoint ?? out
     let interruption = Interruption(checkpoint: checkpointPath, history: history, epoch: resumed == nil ? nil : run.epoch)
     interruption.install()
@@ -170,6 +331,8 @@ struct TrainCommand: ParsableCommand {
     let config = run.configuration
     say(describe(config, train: run.training, validation: run.validation, test: testSet, source: dataPath,
                  resumedAt: resumed?.training?.epoch))
+    if let taskReason { say("Task: \(run.training.task.rawValue), as \(taskReason)\(task == nil ? " (--task to choose another)" : "")") }
+    for note in tableNotes { say("Note: \(note)") }
     var historyFile = try history.map { try HistoryFile(path: $0, keepingEpochsUpTo: resumed == nil ? 0 : run.epoch) }
 
     var lastTest: Evaluation?
@@ -188,14 +351,22 @@ struct TrainCommand: ParsableCommand {
       let seconds = (ContinuousClock.now - started).seconds
       try run.checkpoint(classNames: train.classNames, input: input).write(to: checkpointPath)
       interruption.completed(epoch: report.epoch)
-      say(epochLine(report, test: lastTest, epochs: config.epochs, seconds: seconds))
+      say(epochLine(report, test: lastTest, epochs: config.epochs, scheduled: config.schedule != nil, seconds: seconds))
       try historyFile?.append(HistoryFile.Epoch(
         epoch: report.epoch, trainLoss: report.trainingLoss, seconds: seconds,
         valLoss: report.validation?.loss, valAccuracy: report.validation?.accuracy,
         testLoss: lastTest?.loss, testAccuracy: lastTest?.accuracy))
     }
 
-    if checkpointPath != out || resumed == nil && config.epochs == 0 {
+    var savedEpoch = run.epoch
+    if config.earlyStopping != nil, let best = run.restoreBest() {
+      say(run.stoppedEarly
+        ? "Early stopping: no lower validation loss in the \(config.earlyStopping!) epochs after epoch \(best); its parameters are kept"
+        : "Kept the parameters of epoch \(best), the lowest validation loss")
+      if best != run.epoch { lastTest = nil }
+      savedEpoch = best
+    }
+    if checkpointPath != out || resumed == nil && config.epochs == 0 || savedEpoch != run.epoch {
       try run.checkpoint(classNames: train.classNames, input: input).write(to: out)
     }
     if let testSet {
@@ -206,27 +377,31 @@ struct TrainCommand: ParsableCommand {
       print((quiet ? "" : "\n") + EvaluationReport.text(
         try run.network.evaluate(on: validation, standardization: run.standardization), title: "Validation set"))
     }
-    print((quiet ? "" : "\n") + "Saved the model after epoch \(run.epoch) to \(out)"
+    print((quiet ? "" : "\n") + "Saved the model after epoch \(savedEpoch) to \(out)"
           + (checkpointPath != out ? " (checkpoints in \(checkpointPath))" : ""))
   }
 
   // MARK: Setting up
 
   private func configuration(for data: Dataset) throws -> TrainingConfiguration {
-    let loss = try Arguments.loss(loss ?? "cross-entropy", option: "--loss")
+    // With --target, the defaults of a small tabular problem (see docs/training-options.md).
+    let tabular = !targets.isEmpty
+    let loss = try loss.map { try Arguments.loss($0, option: "--loss") } ?? (tabular ? data.task.output.loss : .crossEntropy)
     let sizes: [Int]
     if let layers {
       sizes = try Arguments.sizes(layers, option: "--layers")
       guard sizes[0] == data.featureCount else {
         Self.exit(withError: ValidationError("--layers \(layers): the data has \(data.featureCount) features per sample, not \(sizes[0])"))
       }
-      guard sizes[sizes.count - 1] == data.classCount else {
+      guard sizes[sizes.count - 1] == data.outputCount else {
+        let what = data.targetValues == nil ? "classes" : "targets"
         Self.exit(withError: ValidationError(
-          "--layers \(layers): the data has \(data.classCount) classes, not \(sizes[sizes.count - 1]) outputs"))
+          "--layers \(layers): the data has \(data.outputCount) \(what), not \(sizes[sizes.count - 1]) outputs"))
       }
     } else {
-      let hiddenSizes = try hidden.map { try Arguments.sizes($0, option: "--hidden", minimumCount: 1) } ?? [128]
-      sizes = [data.featureCount] + hiddenSizes + [data.classCount]
+      let hiddenSizes = try hidden.map { try Arguments.sizes($0, option: "--hidden", minimumCount: 1) }
+        ?? (tabular ? TabularData.defaultHidden(features: data.featureCount) : [128])
+      sizes = [data.featureCount] + hiddenSizes + [data.outputCount]
     }
     let given = try Arguments.activations(activation ?? "relu", option: "--activation")
     let output: Activation = switch loss {
@@ -243,12 +418,47 @@ struct TrainCommand: ParsableCommand {
       Self.exit(withError: ValidationError(
         "--activation: \(sizes.count - 1) layers need one activation (for the hidden layers) or \(sizes.count - 1); found \(given.count)"))
     }
-    let kind = OptimizerSettings.Kind(rawValue: (optimizer ?? "sgd").lowercased())!
+    let kind = OptimizerSettings.Kind(rawValue: (optimizer ?? (tabular ? "adam" : "sgd")).lowercased())!
     let settings = OptimizerSettings(
-      kind: kind, learningRate: learningRate ?? (kind == .adam ? 1e-3 : 0.1), momentum: momentum ?? 0, nesterov: nesterov)
-    return TrainingConfiguration(
-      sizes: sizes, activations: activations, loss: loss, optimizer: settings, batchSize: batchSize ?? 64,
-      epochs: epochs ?? 5, seed: seed ?? 1, validationSplit: validationSplit ?? 0, standardize: standardize)
+      kind: kind, learningRate: learningRate ?? kind.defaultLearningRate, momentum: momentum ?? 0, nesterov: nesterov,
+      weightDecay: weightDecay, alpha: alpha ?? 0.99)
+    // Rprop is a full-batch method: unless told otherwise, one batch of every training sample.
+    let batch = batchSize ?? (kind == .rprop ? data.count : tabular ? 32 : 64)
+    var configuration = TrainingConfiguration(
+      sizes: sizes, activations: activations, loss: loss, optimizer: settings, batchSize: batch,
+      epochs: epochs ?? (tabular ? 200 : 5), seed: seed ?? 1, validationSplit: validationSplit ?? (tabular ? 0.2 : 0),
+      standardize: standardize || tabular)
+    configuration.earlyStopping = earlyStopping ?? (tabular && configuration.validationSplit > 0 ? 10 : nil)
+    configuration.schedule = try schedule.map(LearningRateSchedule.init(parsing:))
+    try setBreadth(of: &configuration, for: data)
+    return configuration
+  }
+
+  /// --initializer, --l2, --dropout and --class-weight into the configuration (nothing is recorded for a default).
+  private func setBreadth(of configuration: inout TrainingConfiguration, for data: Dataset) throws {
+    if let initializer {
+      let chosen = try Self.initializers(initializer)
+      let layers = configuration.sizes.count - 1
+      guard chosen.count == 1 || chosen.count == layers else {
+        Self.exit(withError: ValidationError(
+          "--initializer: \(layers) layers need one initializer or \(layers), one per layer; found \(chosen.count)"))
+      }
+      configuration.initializer = chosen[0]
+      configuration.layerInitializers = chosen.count == 1 ? nil : chosen
+    }
+    configuration.l2 = l2.flatMap { $0 == 0 ? nil : $0 }
+    configuration.dropout = dropout.flatMap { $0 == 0 ? nil : $0 }
+    if let classWeight {
+      guard data.labels != nil else {
+        Self.exit(withError: ValidationError("--class-weight: only for classes (the task is \(data.task.rawValue))"))
+      }
+      let weights = try Self.classWeights(classWeight)
+      if case .byName(let entries) = weights, let unknown = entries.first(where: { !data.classNames.contains($0.class) }) {
+        Self.exit(withError: ValidationError(
+          "--class-weight: no class '\(unknown.class)'; the classes are \(data.classNames.joined(separator: ", "))"))
+      }
+      configuration.classWeights = weights
+    }
   }
 
   private func loadTest(_ test: String?, dataPath: String, column: String?, classNames: [String]) throws -> Dataset? {
@@ -269,30 +479,70 @@ struct TrainCommand: ParsableCommand {
     _ c: TrainingConfiguration, train: Dataset, validation: Dataset?, test: Dataset?, source: String, resumedAt: Int?
   ) -> String {
     let shape = c.sizes.map(String.init).joined(separator: "-")
-    let optimizer = c.optimizer.kind == .adam
-      ? "Adam η = \(c.optimizer.learningRate) (β1 \(c.optimizer.beta1), β2 \(c.optimizer.beta2), ε \(c.optimizer.epsilon))"
-      : "SGD η = \(c.optimizer.learningRate)"
-        + (c.optimizer.momentum == 0 ? "" : ", \(c.optimizer.nesterov ? "Nesterov " : "")momentum μ = \(c.optimizer.momentum)")
+    let optimizer = Self.summary(of: c.optimizer)
     var sets = "\(train.count) training samples"
     if let validation { sets += ", \(validation.count) validation" }
     if let test { sets += ", \(test.count) test" }
     var text = "Training \(shape) (\(c.activations.map(\.rawValue).joined(separator: " → ")), \(c.loss.rawValue)) on \(source): \(sets)\n"
-      + "\(optimizer), batch \(c.batchSize), \(c.epochs) epoch\(c.epochs == 1 ? "" : "s"), seed \(c.seed)"
-      + (c.standardize ? ", standardized inputs" : "")
+      + "\(optimizer), batch \(c.batchSize), \(c.earlyStopping == nil ? "" : "up to ")\(c.epochs) epoch\(c.epochs == 1 ? "" : "s")"
+      + (c.earlyStopping.map { " (early stopping: patience \($0) on the validation loss, best kept)" } ?? "")
+      + (c.schedule.map { ", η schedule \($0.description)" } ?? "")
+      + ", seed \(c.seed)"
+      + (c.standardize ? ", standardized inputs\(train.task == .regression ? " and targets" : "")" : "")
       + "; \(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"), \(ComputeBackend.current)"
+    if let breadth = Self.breadthSummary(of: c) { text += "\n" + breadth }
     if let resumedAt { text += "\nResuming after epoch \(resumedAt) from \(resume ?? "")" }
     return text
   }
 
-  private func epochLine(_ report: EpochReport, test: Evaluation?, epochs: Int, seconds: Double) -> String {
-    var parts = ["epoch \(report.epoch)/\(epochs)", "train loss \(String(format: "%.4f", report.trainingLoss))"]
-    if let validation = report.validation {
-      parts.append("val loss \(String(format: "%.4f", validation.loss))")
-      parts.append("val accuracy \(EvaluationReport.percent(validation.accuracy))")
+  /// The initializers, regularization and class weights when not the defaults, for the header: e.g.
+  /// `initializers he-normal, glorot-uniform; L2 λ = 0.0001; dropout p = 0.5; class weights balanced`.
+  static func breadthSummary(of c: TrainingConfiguration) -> String? {
+    var parts: [String] = []
+    if c.initializers != [.uniformFanIn] {
+      parts.append("initializer\(c.initializers.count == 1 ? "" : "s") \(c.initializers.map(\.rawValue).joined(separator: ", "))")
     }
-    if let test {
-      parts.append("test loss \(String(format: "%.4f", test.loss))")
-      parts.append("test accuracy \(EvaluationReport.percent(test.accuracy))")
+    if let l2 = c.l2 { parts.append("L2 λ = \(l2)") }
+    if let dropout = c.dropout { parts.append("dropout p = \(dropout)") }
+    switch c.classWeights {
+    case .balanced: parts.append("class weights balanced")
+    case .byName(let entries):
+      parts.append("class weights " + entries.map { "\($0.class) = \($0.weight)" }.joined(separator: ", "))
+    case nil: break
+    }
+    return parts.isEmpty ? nil : parts.joined(separator: "; ")
+  }
+
+  /// The optimizer and its hyperparameters, for the header: e.g. `SGD η = 0.1, momentum μ = 0.9`.
+  static func summary(of o: OptimizerSettings) -> String {
+    let eta = "η = \(o.learningRate)", adam = "β1 \(o.beta1), β2 \(o.beta2), ε \(o.epsilon)"
+    let momentum = o.momentum == 0 ? "" : ", \(o.nesterov ? "Nesterov " : "")momentum μ = \(o.momentum)"
+    switch o.kind {
+    case .sgd: return "SGD \(eta)\(momentum)"
+    case .adam: return "Adam \(eta) (\(adam))"
+    case .adamw: return "AdamW \(eta), weight decay λ = \(o.weightDecay) (\(adam))"
+    case .rmsprop: return "RMSprop \(eta)\(momentum) (α \(o.alpha), ε \(o.epsilon))"
+    case .adagrad: return "Adagrad \(eta) (ε \(o.epsilon))"
+    case .rprop:
+      let bounds = (try? Rprop(learningRate: o.learningRate)).map {
+        " (η₊ \($0.increase), η₋ \($0.decrease), Δ in [\($0.minimumStep), \($0.maximumStep)])"
+      }
+      return "Rprop (iRPROP−), initial step Δ = \(o.learningRate)\(bounds ?? "")"
+    }
+  }
+
+  private func epochLine(_ report: EpochReport, test: Evaluation?, epochs: Int, scheduled: Bool, seconds: Double) -> String {
+    var parts = ["epoch \(report.epoch)/\(epochs)", "train loss \(String(format: "%.4f", report.trainingLoss))"]
+    if scheduled { parts.insert("η \(String(format: "%.4g", report.learningRate))", at: 1) }
+    for (name, evaluation) in [("val", report.validation), ("test", test)] {
+      guard let evaluation else { continue }
+      parts.append("\(name) loss \(String(format: "%.4f", evaluation.loss))")
+      if let regression = evaluation.regression {
+        let rmse = regression.rootMeanSquaredError.reduce(0, +) / Double(max(regression.rootMeanSquaredError.count, 1))
+        parts.append("\(name) RMSE \(EvaluationReport.number(rmse))")
+      } else {
+        parts.append("\(name) accuracy \(EvaluationReport.percent(evaluation.accuracy))")
+      }
     }
     parts.append(String(format: "%.1f s", seconds))
     return parts.joined(separator: "  ")

@@ -148,7 +148,8 @@ struct TrainCLITests {
 
   @Test("bad input gets one clear line naming the value, a non-zero exit, and nothing written",
         arguments: [
-          (["--optimizer", "rmsprop"], "unknown optimizer 'rmsprop'"),
+          (["--optimizer", "lamb"], "unknown optimizer 'lamb'"),
+          (["--optimizer", "rmsprop", "--weight-decay", "0.1"], "--weight-decay: only for --optimizer adamw, not rmsprop"),
           (["--layers", "5,8,3"], "4 features per sample, not 5"),
           (["--layers", "4,8,2"], "3 classes, not 2 outputs"),
           (["--activation", "relu,relu,relu"], "need one activation"),

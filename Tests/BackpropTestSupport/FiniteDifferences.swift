@@ -6,6 +6,14 @@ import Backprop
 public func finiteDifferenceGradients(
   of network: Network<Double>, inputs: Matrix<Double>, targets: Matrix<Double>, step h: Double = 1e-5
 ) throws -> Gradients<Double> {
+  try finiteDifferenceGradients(of: network, step: h) { try $0.cost(inputs: inputs, targets: targets) }
+}
+
+/// ``finiteDifferenceGradients(of:inputs:targets:step:)`` of any cost: `cost` evaluates the network rebuilt with
+/// one parameter moved (e.g. with sample weights, an L2 penalty or fixed dropout masks).
+public func finiteDifferenceGradients(
+  of network: Network<Double>, step h: Double = 1e-5, cost evaluate: (Network<Double>) throws -> Double
+) throws -> Gradients<Double> {
   func cost(layer l: Int, weight: (Int, Int)?, bias: Int?, offset: Double) throws -> Double {
     var layers = network.layers
     var w = layers[l].weights, b = layers[l].biases
@@ -14,10 +22,10 @@ public func finiteDifferenceGradients(
     layers[l] = b.isEmpty
       ? try Dense(weights: w, activation: layers[l].activation)
       : try Dense(weights: w, biases: b, activation: layers[l].activation)
-    return try Network(layers: layers, loss: network.loss).cost(inputs: inputs, targets: targets)
+    return try evaluate(Network(layers: layers, loss: network.loss))
   }
   func derivative(layer l: Int, weight: (Int, Int)? = nil, bias: Int? = nil) throws -> Double {
-    let f = { (k: Double) in try cost(layer: l, weight: weight, bias: bias, offset: k * h) }
+    func f(_ k: Double) throws -> Double { try cost(layer: l, weight: weight, bias: bias, offset: k * h) }
     return (try f(-2) - 8 * f(-1) + 8 * f(1) - f(2)) / (12 * h)
   }
   var weights: [Matrix<Double>] = [], biases: [[Double]] = []

@@ -1,3 +1,5 @@
+import RealModule
+
 /// The random-number generator behind every random choice Backprop makes: initial weights, shuffling, and
 /// whatever later needs chance. Same seed, same bits, on every platform and every run.
 ///
@@ -9,6 +11,7 @@
 /// - **`next()`**: the xoshiro256** output, `rotl(s1 · 5, 7) · 9`, then the xoshiro state step.
 /// - **`nextUniform()`**: the top 53 bits of `next()` times 2⁻⁵³, a `Double` in [0, 1).
 /// - **`nextInt(below: n)`**: Lemire's multiply-and-reject method on `next()`, unbiased.
+/// - **`nextGaussian()`**: Marsaglia's polar method on pairs of `nextUniform(in: -1, 1)`, a standard normal.
 ///
 /// It conforms to `RandomNumberGenerator`, but Backprop itself only calls the methods above.
 public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codable {
@@ -57,6 +60,24 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Hashable, Codabl
   /// A `Double` uniformly distributed in [low, high).
   public mutating func nextUniform(in low: Double, _ high: Double) -> Double {
     low + (high - low) * nextUniform()
+  }
+
+  /// A standard normal `Double` (mean 0, variance 1), by Marsaglia's polar method (Marsaglia and Bray, 1964):
+  ///
+  ///     repeat: u = nextUniform(in: −1, 1), v = nextUniform(in: −1, 1), s = u·u + v·v   until 0 < s < 1
+  ///     return u · √(−2·log(s) / s)
+  ///
+  /// Each attempt uses two `next()`; an attempt is accepted with probability π/4, so a draw takes 8/π ≈ 2.55
+  /// `next()` on average. The second normal of the pair, v·√(−2·log(s)/s), is discarded, so the generator's state
+  /// stays its four words. Everything but `log` is exact or correctly rounded IEEE arithmetic; `log` is the
+  /// platform's (through swift-numerics), so the bits can differ across platforms where their `log` differs
+  /// (docs/randomness.md).
+  public mutating func nextGaussian() -> Double {
+    while true {
+      let u = nextUniform(in: -1, 1), v = nextUniform(in: -1, 1)
+      let s = u * u + v * v
+      if s > 0 && s < 1 { return u * (-2 * Double.log(s) / s).squareRoot() }
+    }
   }
 
   /// An integer uniformly distributed in 0..<n, without modulo bias (Lemire, 2019).

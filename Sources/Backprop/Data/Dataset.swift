@@ -34,6 +34,9 @@ public struct Dataset: Sendable {
   public private(set) var targetValues: [Float]?
   /// The target columns' names, one per output (regression and multi-label).
   public private(set) var targetNames: [String] = []
+  /// A weight w ≥ 0 per sample for training, or nil for all alike: each batch's cost is then Σ w_j·C_j / Σ w_j.
+  /// Set with ``setSampleWeights(_:)``, or from class weights with ``weighted(by:)``.
+  public private(set) var sampleWeights: [Float]?
 
   /// Whether the samples have targets of any kind, class labels or values.
   public var hasTargets: Bool { labels != nil || targetValues != nil }
@@ -80,6 +83,13 @@ public struct Dataset: Sendable {
   /// The number of outputs the targets need: one per class, or one per target column.
   public var outputCount: Int { targetValues == nil ? classCount : targetNames.count }
 
+  /// The samples without targets of any kind (for prediction).
+  public mutating func removeTargets() {
+    labels = nil
+    targetValues = nil
+    targetNames = []
+  }
+
   /// Gives the samples real-valued targets (regression, or 0/1 labels for multi-label), `names.count` per sample;
   /// class labels are removed.
   ///
@@ -101,6 +111,16 @@ public struct Dataset: Sendable {
     self.task = task
   }
 
+  /// Gives each sample a training weight (nil: none), as ``sampleWeights`` describes.
+  ///
+  /// - Throws: `DataError.inconsistent` unless there is one finite weight ≥ 0 per sample, and at least one above 0.
+  public mutating func setSampleWeights(_ weights: [Float]?) throws {
+    if let weights, let problem = sampleWeightProblem(weights, count: count, requirePositive: true) {
+      throw DataError.inconsistent(source: source, detail: "sample weights: expected \(problem)")
+    }
+    sampleWeights = weights
+  }
+
   /// The samples at `indices`, as a new data set (for a validation split or a subset).
   public func subset(_ indices: [Int]) -> Dataset {
     var copy = self
@@ -117,6 +137,7 @@ public struct Dataset: Sendable {
       copy.features = .floats(picked)
     }
     copy.labels = labels.map { labels in indices.map { labels[$0] } }
+    copy.sampleWeights = sampleWeights.map { weights in indices.map { weights[$0] } }
     copy.targetValues = targetValues.map { values in
       let t = targetNames.count
       return indices.flatMap { values[($0 * t)..<(($0 + 1) * t)] }
@@ -135,5 +156,6 @@ public struct Dataset: Sendable {
     self.task = dataset.task
     self.targetValues = dataset.targetValues
     self.targetNames = dataset.targetNames
+    self.sampleWeights = dataset.sampleWeights
   }
 }

@@ -63,19 +63,7 @@ public struct Dense<Scalar: BackpropScalar>: Sendable, Equatable {
   ) throws {
     guard inputs > 0 else { throw BackpropError.invalidArgument(name: "inputs", value: "\(inputs)", expected: "at least 1") }
     guard outputs > 0 else { throw BackpropError.invalidArgument(name: "outputs", value: "\(outputs)", expected: "at least 1") }
-    let (bound, drawsBiases) = initializer.weightBound(fanIn: inputs, fanOut: outputs)
-    var w = Matrix<Scalar>(rows: outputs, columns: inputs)
-    w.withUnsafeMutableBufferPointer { w in
-      for i in w.indices { w[i] = Scalar(generator.nextUniform(in: -bound, bound)) }
-    }
-    self.weights = w
+    (self.weights, self.biases) = initializer.draw(inputs: inputs, outputs: outputs, biases: biases, using: &generator)
     self.activation = activation
-    if !biases {
-      self.biases = []
-    } else if drawsBiases {
-      self.biases = (0..<outputs).map { _ in Scalar(generator.nextUniform(in: -bound, bound)) }
-    } else {
-      self.biases = Array(repeating: 0, count: outputs)
-    }
   }
 }

@@ -49,6 +49,12 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
       if layer.hasBiases { tensors["layers.\(l).bias"] = try Self.tensor(layer.biases, shape: [layer.outputs]) }
     }
     var optimizerSlots: [String] = []
+    if let best = training?.best {
+      for (l, layer) in best.network.layers.enumerated() {
+        tensors["best.layers.\(l).weight"] = try Self.tensor(layer.weights.scalars, shape: [layer.outputs, layer.inputs])
+        if layer.hasBiases { tensors["best.layers.\(l).bias"] = try Self.tensor(layer.biases, shape: [layer.outputs]) }
+      }
+    }
     if let training {
       optimizerSlots = try training.configuration.optimizer.make().stateNames
       for (index, slots) in training.optimizerState.enumerated() where !slots.isEmpty {
@@ -69,7 +75,8 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
       classes: classNames, input: input,
       training: training.map {
         .init(configuration: $0.configuration, epoch: $0.epoch, step: $0.step,
-              generatorState: $0.generatorState.map { String($0, radix: 16) }, optimizerSlots: optimizerSlots)
+              generatorState: $0.generatorState.map { String($0, radix: 16) }, optimizerSlots: optimizerSlots,
+              bestEpoch: $0.best?.epoch, bestLoss: $0.best?.loss, plateau: $0.plateau)
       })
     let encoder = JSONEncoder()
     encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -139,15 +146,21 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
       return scalars
     }
 
-    var layers: [Dense<Scalar>] = []
-    for l in 0..<(sizes.count - 1) {
-      let w = try Matrix(rows: sizes[l + 1], columns: sizes[l], scalars: values("layers.\(l).weight", shape: [sizes[l + 1], sizes[l]]))
-      let activation = architecture.activations[l]
-      layers.append(architecture.biases[l]
-        ? try Dense(weights: w, biases: values("layers.\(l).bias", shape: [sizes[l + 1]]), activation: activation)
-        : try Dense(weights: w, activation: activation))
+    /// The network whose tensors are named `<prefix>layers.<l>.weight` and `.bias`.
+    func readNetwork(prefix: String) throws -> Network<Scalar> {
+      var layers: [Dense<Scalar>] = []
+      for l in 0..<(sizes.count - 1) {
+        let w = try Matrix(
+          rows: sizes[l + 1], columns: sizes[l],
+          scalars: values("\(prefix)layers.\(l).weight", shape: [sizes[l + 1], sizes[l]]))
+        let activation = architecture.activations[l]
+        layers.append(architecture.biases[l]
+          ? try Dense(weights: w, biases: values("\(prefix)layers.\(l).bias", shape: [sizes[l + 1]]), activation: activation)
+          : try Dense(weights: w, activation: activation))
+      }
+      return try Network(layers: layers, loss: architecture.loss)
     }
-    network = try Network(layers: layers, loss: architecture.loss)
+    network = try readNetwork(prefix: "")
     guard metadata.classes.isEmpty || metadata.classes.count == sizes[sizes.count - 1] else {
       throw fail("classes", expected: "\(sizes[sizes.count - 1]) class names, one per output", found: "\(metadata.classes.count)")
     }
@@ -178,9 +191,17 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
         optimizerState.append(try slots.flatMap { try values("optimizer.layers.\(l).\(name).\($0)", shape: shape) })
       }
     }
+    var best: BestEpoch<Scalar>?
+    if let bestEpoch = record.bestEpoch {
+      guard let loss = record.bestLoss, loss.isFinite, (1...max(record.epoch, 1)).contains(bestEpoch) else {
+        throw fail("training.best_loss", expected: "a finite loss for best epoch \(bestEpoch) of \(record.epoch)",
+                   found: "\(record.bestLoss.map { "\($0)" } ?? "none")")
+      }
+      best = BestEpoch(epoch: bestEpoch, loss: loss, network: try readNetwork(prefix: "best."))
+    }
     training = TrainingState(
       configuration: record.configuration, epoch: record.epoch, step: record.step, generatorState: generatorState,
-      optimizerState: optimizerState)
+      optimizerState: optimizerState, best: best, plateau: record.plateau)
   }
 
   // MARK: Tensors
@@ -229,6 +250,17 @@ public struct InputDescription: Codable, Sendable, Equatable {
   public var scaling: Scaling
   /// μ and s applied after scaling, when the model was trained with `--standardize`.
   public var standardization: Standardization?
+  /// What the outputs mean; nil in files written before it was recorded, which are classifiers.
+  public var task: Task?
+  /// The CSV target columns (regression and multi-label; for classification, `labelColumn`).
+  public var targetColumns: [String]?
+  /// How missing feature cells were handled in training, and for ``CSVReader/MissingValues/mean`` the value per
+  /// feature they got: `predict` fills new data the same way.
+  public var missing: CSVReader.MissingValues?
+  public var fill: [Float]?
+
+  /// The task, for files that predate its recording too.
+  public var outputTask: Task { task ?? .classification }
 
   public init(
     features: Int, featureNames: [String] = [], labelColumn: String? = nil, scaling: Scaling,
@@ -253,13 +285,35 @@ public struct TrainingState<Scalar: BackpropScalar>: Sendable {
   public var generatorState: [UInt64]
   /// The optimizer's slots per parameter tensor, W[1], b[1], W[2], … (see ``Trainer/state``).
   public var optimizerState: [[Scalar]]
+  /// With early stopping: the epoch with the lowest validation loss so far, that loss, and the network then.
+  public var best: BestEpoch<Scalar>?
+  /// With a plateau schedule: where it stands.
+  public var plateau: PlateauState?
 
-  public init(configuration: TrainingConfiguration, epoch: Int, step: Int, generatorState: [UInt64], optimizerState: [[Scalar]]) {
+  public init(
+    configuration: TrainingConfiguration, epoch: Int, step: Int, generatorState: [UInt64], optimizerState: [[Scalar]],
+    best: BestEpoch<Scalar>? = nil, plateau: PlateauState? = nil
+  ) {
     self.configuration = configuration
     self.epoch = epoch
     self.step = step
     self.generatorState = generatorState
     self.optimizerState = optimizerState
+    self.best = best
+    self.plateau = plateau
+  }
+}
+
+/// The epoch early stopping would go back to: the lowest validation loss so far.
+public struct BestEpoch<Scalar: BackpropScalar>: Sendable {
+  public var epoch: Int
+  public var loss: Double
+  public var network: Network<Scalar>
+
+  public init(epoch: Int, loss: Double, network: Network<Scalar>) {
+    self.epoch = epoch
+    self.loss = loss
+    self.network = network
   }
 }
 
@@ -278,6 +332,10 @@ struct Metadata: Codable {
     var step: Int
     var generatorState: [String]
     var optimizerSlots: [String]
+    /// Early stopping's best epoch and its validation loss (its parameters are the `best.` tensors).
+    var bestEpoch: Int?
+    var bestLoss: Double?
+    var plateau: PlateauState?
   }
   var architecture: Architecture
   var classes: [String]

@@ -1,5 +1,6 @@
-/// Every buffer one pass needs (the batch X and Y, then Z[l], A[l], δ[l], dW[l] and db[l] per layer), carved out
-/// of one allocation made once for a network and a largest batch size (and one more for the batch's sample offsets).
+/// Every buffer one pass needs (the batch X and Y and its sample weights, then Z[l], A[l], δ[l], dW[l] and db[l]
+/// per layer), carved out of one allocation made once for a network and a largest batch size (and one more for the
+/// batch's sample offsets, and one, at the first step with dropout, for the dropout masks).
 ///
 /// A batch of m ≤ `capacity` columns uses the first n·m elements of each buffer as a contiguous n × m matrix, so
 /// the shorter last batch of an epoch needs no new memory. A training step therefore allocates nothing.
@@ -26,6 +27,24 @@ final class Workspace<Scalar: BackpropScalar> {
   /// Room for the transpose of the largest A[l−1] (m × n[l−1]), so dW = δ·A_prevᵀ runs as a plain product.
   let scratch: UnsafeMutablePointer<Scalar>
 
+  /// The batch's sample weights w_j (m of them) and the factors m·w_j / Σw that scale each sample's δ[L]; read
+  /// only while `isWeighted`.
+  let sampleWeights: UnsafeMutablePointer<Scalar>
+  let sampleScales: UnsafeMutablePointer<Scalar>
+  /// Whether the batch now loaded has sample weights: the cost is then Σ w_j·C_j / Σ w_j.
+  private(set) var isWeighted = false
+  /// Σ w_j over the batch, when `isWeighted`.
+  private(set) var weightSum: Scalar = 0
+
+  /// Dropout, per hidden layer (index l is layer l + 1, for l < L − 1): the mask M[l] (n[l] × m, each entry 0 or
+  /// 1/(1 − p)) and the dropped activations M[l] ∘ A[l] that the next layer reads. Allocated at the first
+  /// ``drawDropoutMasks(rate:using:)`` with p > 0.
+  private(set) var masks: [UnsafeMutablePointer<Scalar>] = []
+  private(set) var dropped: [UnsafeMutablePointer<Scalar>] = []
+  /// Whether the pass now loaded applies the masks (a training step with p > 0).
+  private(set) var isDropping = false
+  private var dropoutStorage: UnsafeMutablePointer<Scalar>?
+
   /// Where each sample of the batch starts in the data set's features, for the gather.
   let offsets: UnsafeMutablePointer<Int>
   /// W[l]ᵀ per layer, for batches of one sample, when ``storeTransposedWeights(of:)`` made them: Z = W·x is then
@@ -45,7 +64,7 @@ final class Workspace<Scalar: BackpropScalar> {
     let parameters = (1...layers).map { sizes[$0] * sizes[$0 - 1] + sizes[$0] }
     let widest = sizes.dropLast().max()! * capacity
     let total = 2 * sizes[0] * capacity + sizes[layers] * capacity + 3 * perLayer.reduce(0, +)
-      + parameters.reduce(0, +) + widest
+      + parameters.reduce(0, +) + widest + 2 * capacity
     storage = .allocate(capacity: total)
     storage.initialize(repeating: 0, count: total)
     offsets = .allocate(capacity: capacity)
@@ -65,12 +84,15 @@ final class Workspace<Scalar: BackpropScalar> {
     dW = (1...layers).map { take(sizes[$0] * sizes[$0 - 1]) }
     db = (1...layers).map { take(sizes[$0]) }
     scratch = take(widest)
+    sampleWeights = take(capacity)
+    sampleScales = take(capacity)
   }
 
   deinit {
     storage.deallocate()
     offsets.deallocate()
     for w in transposedWeights { w.deallocate() }
+    dropoutStorage?.deallocate()
   }
 
   /// Copies every W[l]ᵀ of `network` in, for inference one sample at a time; the network must not change while
@@ -96,20 +118,127 @@ final class Workspace<Scalar: BackpropScalar> {
     return true
   }
 
-  /// Copies whole matrices in as the batch: X (n[0] × m) and, for a backward pass, Y (n[L] × m).
-  func load(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?) {
+  /// Copies whole matrices in as the batch: X (n[0] × m) and, for a backward pass, Y (n[L] × m), and the samples'
+  /// weights, if any (m of them).
+  func load(inputs: Matrix<Scalar>, targets: Matrix<Scalar>?, sampleWeights: [Scalar]? = nil) {
     precondition(inputs.columns <= capacity, "batch larger than the workspace")
     m = inputs.columns
     inputs.withUnsafeBufferPointer { x.update(from: $0.baseAddress!, count: $0.count) }
     targets?.withUnsafeBufferPointer { y.update(from: $0.baseAddress!, count: $0.count) }
+    loadSampleWeights(sampleWeights, indices: nil)
+    isDropping = false
   }
 
-  /// Gathers the samples `indices` of X and Y (whole datasets, one column per sample) as the batch's columns.
-  func gather(inputs: Matrix<Scalar>, targets: Matrix<Scalar>, indices: ArraySlice<Int>) {
+  /// Gathers the samples `indices` of X and Y (whole datasets, one column per sample) as the batch's columns, and
+  /// their weights when `sampleWeights` (one per sample of the whole set) is given.
+  func gather(inputs: Matrix<Scalar>, targets: Matrix<Scalar>, indices: ArraySlice<Int>, sampleWeights: [Scalar]? = nil) {
     precondition(indices.count <= capacity, "batch larger than the workspace")
     m = indices.count
     gatherColumns(of: inputs, indices: indices, into: x)
     gatherColumns(of: targets, indices: indices, into: y)
+    loadSampleWeights(sampleWeights, indices: indices)
+    isDropping = false
+  }
+
+  /// Takes the weights of the batch's m samples, `weights[indices[j]]` (or `weights[j]` without indices), and
+  /// computes Σw and each sample's δ[L] factor m·w_j / Σw; nil marks the batch unweighted. A batch whose weights
+  /// sum to 0 gets factors of 0: it adds nothing to the cost or the gradient.
+  func loadSampleWeights<Weight: BinaryFloatingPoint>(_ weights: [Weight]?, indices: ArraySlice<Int>?) {
+    guard let weights else {
+      isWeighted = false
+      return
+    }
+    weights.withUnsafeBufferPointer { w in
+      if let indices {
+        indices.withUnsafeBufferPointer { samples in
+          for j in 0..<m { sampleWeights[j] = Scalar(w[samples[j]]) }
+        }
+      } else {
+        for j in 0..<m { sampleWeights[j] = Scalar(w[j]) }
+      }
+    }
+    var sum: Scalar = 0
+    for j in 0..<m { sum += sampleWeights[j] }
+    for j in 0..<m { sampleScales[j] = sum > 0 ? sampleWeights[j] * Scalar(m) / sum : 0 }
+    weightSum = sum
+    isWeighted = true
+  }
+
+  /// What the batch weighs in an epoch's mean cost: Σw, or m without weights.
+  var batchWeight: Scalar { isWeighted ? weightSum : Scalar(m) }
+
+  /// Draws the batch's dropout masks for the hidden layers from `generator`, after the batch is loaded: for
+  /// l = 1 … L−1, for each entry of M[l] in row-major order (unit by unit, sample by sample), one
+  /// `generator.nextUniform()` u, and M = 0 if u < p, else 1/(1 − p). With p = 0 this draws nothing and the pass
+  /// runs without dropout.
+  func drawDropoutMasks(rate p: Double, using generator: inout SeededGenerator) {
+    guard p > 0 else {
+      isDropping = false
+      return
+    }
+    if dropoutStorage == nil { allocateDropoutBuffers() }
+    let kept = Scalar(1 / (1 - p))
+    // u = k·2⁻⁵³ with k = next() >> 11, and k·2⁻⁵³ < p exactly when k < ⌈p·2⁵³⌉ (p·2⁵³ is exact): the same test on
+    // integers. The entry is written as bits, 1/(1 − p) or +0, without a branch, which a coin flip would mispredict
+    // half the time.
+    let threshold = UInt64((p * 0x1p53).rounded(.up))
+    var local = generator   // a local copy stays in registers: the stores to the masks cannot alias it
+    for l in 0..<masks.count {
+      let mask = UnsafeMutableRawPointer(masks[l]), count = sizes[l + 1] * m
+      if MemoryLayout<Scalar>.size == 4 {
+        Self.fillMask(mask, count: count, kept: withUnsafeBytes(of: kept) { $0.load(as: UInt32.self) }, threshold, &local)
+      } else {
+        Self.fillMask(mask, count: count, kept: withUnsafeBytes(of: kept) { $0.load(as: UInt64.self) }, threshold, &local)
+      }
+    }
+    generator = local
+    isDropping = true
+  }
+
+  /// `count` mask entries from `generator`: each the bits `kept`, or all zero (+0) when k = next() >> 11 is below
+  /// `threshold`, that is when k − threshold wraps below 0 and sets its top bit.
+  @inline(__always)
+  private static func fillMask<Bits: FixedWidthInteger & UnsignedInteger>(
+    _ mask: UnsafeMutableRawPointer, count: Int, kept: Bits, _ threshold: UInt64, _ generator: inout SeededGenerator
+  ) {
+    for i in 0..<count {
+      let dropped = ((generator.next() >> 11) &- threshold) >> 63
+      mask.storeBytes(
+        of: kept & (Bits(truncatingIfNeeded: dropped) &- 1), toByteOffset: i * MemoryLayout<Bits>.stride, as: Bits.self)
+    }
+  }
+
+  private func allocateDropoutBuffers() {
+    let hidden = Array(sizes.dropFirst().dropLast())
+    let total = 2 * hidden.reduce(0, +) * capacity
+    let storage = UnsafeMutablePointer<Scalar>.allocate(capacity: max(total, 1))
+    storage.initialize(repeating: 0, count: max(total, 1))
+    dropoutStorage = storage
+    var next = storage
+    for n in hidden {
+      masks.append(next)
+      dropped.append(next + n * capacity)
+      next += 2 * n * capacity
+    }
+  }
+
+  /// A[l] as layer l + 1 reads it (index 0 is layer 1): the dropped activations while dropping, else A[l].
+  @inline(__always) func layerOutput(_ l: Int) -> UnsafeMutablePointer<Scalar> {
+    isDropping && l < masks.count ? dropped[l] : a[l]
+  }
+
+  /// While dropping, M[l] ∘ A[l] into the dropped buffer of hidden layer l (index 0 is layer 1).
+  @inline(__always) func applyDropout(layer l: Int) {
+    guard isDropping, l < masks.count else { return }
+    let (mask, a, out) = (masks[l], self.a[l], dropped[l])
+    for i in 0..<(sizes[l + 1] * m) { out[i] = a[i] * mask[i] }
+  }
+
+  /// While dropping, dA[l] ∘ M[l] in place: the gradient reaches only the kept units, scaled as they were.
+  @inline(__always) func maskGradient(_ dA: UnsafeMutablePointer<Scalar>, layer l: Int) {
+    guard isDropping, l < masks.count else { return }
+    let mask = masks[l]
+    for i in 0..<(sizes[l + 1] * m) { dA[i] *= mask[i] }
   }
 
   private func gatherColumns(of source: Matrix<Scalar>, indices: ArraySlice<Int>, into destination: UnsafeMutablePointer<Scalar>) {

@@ -40,7 +40,7 @@ public struct Adam: Optimizer, Codable, Equatable {
   /// m and v. (One array made once: the trainer asks at every step, and a literal here would be a new array each
   /// time in an unoptimized build.)
   public var stateNames: [String] { Self.slots }
-  private static let slots = ["m", "v"]
+  static let slots = ["m", "v"]
 
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
@@ -48,24 +48,37 @@ public struct Adam: Optimizer, Codable, Equatable {
     _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
     state: UnsafeMutableBufferPointer<Scalar>, step: Int
   ) {
+    Self.step(w, gradient: gradient, state: state, t: step, learningRate: learningRate, beta1: beta1, beta2: beta2,
+              epsilon: epsilon)
+  }
+
+  /// The update on the slots m and v, back to back in `state`; shared with ``AdamW``.
+  @inline(__always)
+  static func step<Scalar: BackpropScalar>(
+    _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
+    state: UnsafeMutableBufferPointer<Scalar>, t step: Int,
+    learningRate: Double, beta1: Double, beta2: Double, epsilon: Double
+  ) {
     let n = w.count
+    guard n > 0, let mSlot = state.baseAddress else { return }
+    let vSlot = mSlot + n
     let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
     let stepSize = Scalar(learningRate / (1 - power(beta1, step)))
     let correction2 = Scalar((1 - power(beta2, step)).squareRoot())
-    if Scalar.self == Float.self, n > 0 {
+    if Scalar.self == Float.self {
       // The same loop in C (CBackpropKernels/optimizers.c), where it vectorizes whatever module calls it.
       bp_adam_update(
         n, floats(w.baseAddress!), UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self),
-        floats(state.baseAddress!), floats(state.baseAddress! + n), Float(beta1), Float(beta2), Float(epsilon),
+        floats(mSlot), floats(vSlot), Float(beta1), Float(beta2), Float(epsilon),
         unsafeBitCast(stepSize, to: Float.self), unsafeBitCast(correction2, to: Float.self))
       return
     }
     for i in 0..<n {
       let g = gradient[i]
-      let m = b1 * state[i] + (1 - b1) * g
-      let v = b2 * state[n + i] + (1 - b2) * g * g
-      state[i] = m
-      state[n + i] = v
+      let m = b1 * mSlot[i] + (1 - b1) * g
+      let v = b2 * vSlot[i] + (1 - b2) * g * g
+      mSlot[i] = m
+      vSlot[i] = v
       w[i] -= stepSize * m / (v.squareRoot() / correction2 + eps)
     }
   }

@@ -23,3 +23,28 @@ public protocol Optimizer: Sendable {
     _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
     state: UnsafeMutableBufferPointer<Scalar>, step: Int)
 }
+
+/// The checks the rules' initializers make on their hyperparameters, each throwing
+/// `BackpropError.invalidArgument` with the name and the value.
+enum Hyperparameter {
+  /// A finite number greater than 0 (a learning rate, ε).
+  static func positive(_ value: Double, _ name: String) throws {
+    guard value.isFinite, value > 0 else {
+      throw BackpropError.invalidArgument(name: name, value: "\(value)", expected: "a finite number greater than 0")
+    }
+  }
+
+  /// A finite number ≥ 0 (a weight decay).
+  static func nonNegative(_ value: Double, _ name: String) throws {
+    guard value.isFinite, value >= 0 else {
+      throw BackpropError.invalidArgument(name: name, value: "\(value)", expected: "a finite number ≥ 0")
+    }
+  }
+
+  /// A number in [0, 1) (a decay rate, a momentum).
+  static func fraction(_ value: Double, _ name: String) throws {
+    guard value >= 0, value < 1 else {
+      throw BackpropError.invalidArgument(name: name, value: "\(value)", expected: "a number in [0, 1)")
+    }
+  }
+}

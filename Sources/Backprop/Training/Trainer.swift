@@ -18,6 +18,9 @@ public struct Trainer<Scalar: BackpropScalar> {
   public private(set) var step = 0
   /// Per parameter tensor, in the order W[1], b[1], W[2], b[2], …: the optimizer's slots, back to back.
   public private(set) var state: [[Scalar]] = []
+  /// The L2 penalty and dropout of every step (none by default). Dropout's masks are drawn from the generator of
+  /// the epoch, or of ``step(_:inputs:targets:sampleWeights:using:)``.
+  public var regularization = Regularization.none
 
   private var workspace: Workspace<Scalar>?
   private var order: [Int] = []
@@ -34,18 +37,46 @@ public struct Trainer<Scalar: BackpropScalar> {
     self.step = step
   }
 
-  /// One update on one batch, the whole of `inputs` (n[0] × m) and `targets` (n[L] × m).
+  /// One update on one batch, the whole of `inputs` (n[0] × m) and `targets` (n[L] × m), weighted by
+  /// `sampleWeights` (one per sample) if given.
   ///
   /// - Returns: the cost C on this batch before the update.
-  /// - Throws: `BackpropError` for shapes that do not fit or values that are not finite, and
-  ///   `BackpropError.diverged`, without touching the network, if the cost is NaN or infinite.
+  /// - Throws: `BackpropError` for shapes that do not fit or values that are not finite, for dropout (its masks need
+  ///   ``step(_:inputs:targets:sampleWeights:using:)``), and `BackpropError.diverged`, without touching the
+  ///   network, if the cost is NaN or infinite.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public mutating func step(_ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>) throws -> Scalar {
-    try network.checkInputs(inputs, targets: targets)
-    let workspace = try prepare(for: network, batchSize: inputs.columns)
-    workspace.load(inputs: inputs, targets: targets)
+  public mutating func step(
+    _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>, sampleWeights: [Scalar]? = nil
+  ) throws -> Scalar {
+    guard regularization.dropout == 0 else {
+      throw BackpropError.invalidArgument(
+        name: "dropout", value: "\(regularization.dropout)",
+        expected: "a generator for its masks: call step(_:inputs:targets:sampleWeights:using:)")
+    }
+    return try update(&network, load(network, inputs, targets, sampleWeights))
+  }
+
+  /// ``step(_:inputs:targets:sampleWeights:)`` with dropout's masks drawn from `generator`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func step(
+    _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>, sampleWeights: [Scalar]? = nil,
+    using generator: inout SeededGenerator
+  ) throws -> Scalar {
+    let workspace = try load(network, inputs, targets, sampleWeights)
+    workspace.drawDropoutMasks(rate: regularization.dropout, using: &generator)
     return try update(&network, workspace)
+  }
+
+  /// The workspace with the batch loaded (and no dropout masks), after the checks.
+  private mutating func load(
+    _ network: Network<Scalar>, _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, _ sampleWeights: [Scalar]?
+  ) throws -> Workspace<Scalar> {
+    try network.checkInputs(inputs, targets: targets, sampleWeights: sampleWeights)
+    let workspace = try prepare(for: network, batchSize: inputs.columns)
+    workspace.load(inputs: inputs, targets: targets, sampleWeights: sampleWeights)
+    return workspace
   }
 
   /// One pass over the data set in mini-batches of `batchSize` samples, in an order shuffled afresh each epoch
@@ -92,13 +123,14 @@ public struct Trainer<Scalar: BackpropScalar> {
     afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void
   ) throws -> Scalar {
     try network.check(data, standardization: standardization)
-    guard data.labels != nil else {
-      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "labelled samples to train on")
+    guard data.hasTargets else {
+      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "samples with targets to train on")
     }
     return try epoch(
       &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator, afterBatch: afterBatch
     ) {
       $0.gather(data, indices: $1, standardization: standardization)
+      $0.loadSampleWeights(data.sampleWeights, indices: $1)
     }
   }
 
@@ -148,21 +180,24 @@ public struct Trainer<Scalar: BackpropScalar> {
     }
 
     let batches = (count + batchSize - 1) / batchSize
-    var total: Scalar = 0
+    var total: Scalar = 0, weight: Scalar = 0
     for batch in 0..<batches {
       let start = batch * batchSize, end = min(start + batchSize, count)
       gather(workspace, order[start..<end])
       guard updating else { continue }
+      workspace.drawDropoutMasks(rate: regularization.dropout, using: &generator)
       let cost = try update(&network, workspace)
-      total += cost * Scalar(end - start)
+      // Each batch weighs its m samples (Σw with sample weights), so the epoch's cost is the mean over samples.
+      total += cost * workspace.batchWeight
+      weight += workspace.batchWeight
       afterBatch(batch + 1, batches, cost)
     }
-    return total / Scalar(count)
+    return weight > 0 ? total / weight : 0
   }
 
   /// One optimizer step t with gradients you hold as a value, e.g. from `network.gradients(inputs:targets:)`,
-  /// clipped or averaged by your own code. The same update as ``step(_:inputs:targets:)`` applies after its
-  /// backward pass.
+  /// clipped or averaged by your own code. The same update as ``step(_:inputs:targets:sampleWeights:)`` applies
+  /// after its backward pass.
   ///
   /// - Throws: `BackpropError.shapeMismatch` naming the first tensor whose shape differs from the network's, and
   ///   `BackpropError.notFinite` for a NaN or infinite gradient; the network is untouched then.
@@ -194,12 +229,13 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`.
   private mutating func update(_ network: inout Network<Scalar>, _ workspace: Workspace<Scalar>) throws -> Scalar {
     network.forward(workspace)
-    let cost = network.cost(workspace)
+    let l2 = Scalar(regularization.l2)
+    let cost = network.cost(workspace, l2: l2)
     guard cost.isFinite else {
       throw BackpropError.diverged(
         step: step + 1, cost: Double(cost), hint: "try a lower learning rate, or check the data for extreme values")
     }
-    network.backward(workspace)
+    network.backward(workspace, l2: l2)
     applyGradients(in: workspace, to: &network)
     return cost
   }

@@ -23,6 +23,7 @@ public struct TrainingRun<Scalar: BackpropScalar> {
 
   private var trainer: Trainer<Scalar>
   private var generator: SeededGenerator
+  private var plateau = PlateauState()
 
   /// A fresh run on `data`.
   ///
@@ -33,17 +34,20 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     var generator = SeededGenerator(seed: configuration.seed)
     let network = try Network<Scalar>(
       sizes: configuration.sizes, activations: configuration.activations, loss: configuration.loss,
-      initializer: configuration.initializer, using: &generator)
-    (training, validation) = try Self.split(data, fraction: configuration.validationSplit, using: &generator)
+      initializers: configuration.initializers, using: &generator)
+    let (trainingPart, validation) = try Self.split(data, fraction: configuration.validationSplit, using: &generator)
+    training = try configuration.classWeights.map { try trainingPart.weighted(by: $0) } ?? trainingPart
+    self.validation = validation
     standardization = configuration.standardize ? Standardization(fitting: training) : nil
     try network.check(training, standardization: standardization)
-    guard training.labels != nil else {
-      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "labelled samples to train on")
+    guard training.hasTargets else {
+      throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "samples with targets to train on")
     }
     self.configuration = configuration
     self.network = network
     self.generator = generator
     self.trainer = Trainer(optimizer: try configuration.optimizer.make())
+    trainer.regularization = try configuration.regularization
   }
 
   /// A run resumed from `checkpoint` on the same `data`, to reach `epochs` (by default the checkpoint's).
@@ -64,12 +68,39 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     }
     network = checkpoint.network
     trainer = Trainer(optimizer: try configuration.optimizer.make(), state: state.optimizerState, step: state.step)
+    trainer.regularization = try configuration.regularization
     generator.state = state.generatorState
     epoch = state.epoch
+    best = state.best
+    plateau = state.plateau ?? PlateauState()
   }
 
-  /// Whether the run has reached its epochs.
-  public var isFinished: Bool { epoch >= configuration.epochs }
+  /// With early stopping: the epoch of lowest validation loss so far, its loss and its parameters.
+  public private(set) var best: BestEpoch<Scalar>?
+
+  /// η for the next epoch: the optimizer's, or the schedule's for this epoch.
+  public var learningRate: Double {
+    configuration.schedule?.rate(
+      base: configuration.optimizer.learningRate, epoch: epoch, epochs: configuration.epochs, plateauFactor: plateau.factor)
+      ?? configuration.optimizer.learningRate
+  }
+
+  /// Whether the run has reached its epochs, or early stopping has seen no better validation loss for its patience.
+  public var isFinished: Bool { epoch >= configuration.epochs || stoppedEarly }
+
+  /// Whether early stopping ended the run: `patience` epochs since the best validation loss.
+  public var stoppedEarly: Bool {
+    guard let patience = configuration.earlyStopping, let best else { return false }
+    return epoch - best.epoch >= patience && epoch < configuration.epochs
+  }
+
+  /// Puts back the parameters of the best epoch, when early stopping kept them; returns that epoch.
+  @discardableResult
+  public mutating func restoreBest() -> Int? {
+    guard let best else { return nil }
+    network = best.network
+    return best.epoch
+  }
 
   /// One epoch: shuffled mini-batches over `training`, then the validation set's evaluation.
   public mutating func runEpoch() throws -> EpochReport {
@@ -81,12 +112,24 @@ public struct TrainingRun<Scalar: BackpropScalar> {
   public mutating func runEpoch(afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void) throws
     -> EpochReport
   {
+    let rate = learningRate
+    if configuration.schedule != nil {
+      var settings = configuration.optimizer
+      settings.learningRate = rate
+      trainer.optimizer = try settings.make()
+    }
     let loss = try trainer.epoch(
       &network, on: training, batchSize: configuration.batchSize, standardization: standardization,
       using: &generator, afterBatch: afterBatch)
     epoch += 1
     let evaluation = try validation.map { try network.evaluate(on: $0, standardization: standardization) }
-    return EpochReport(epoch: epoch, trainingLoss: Double(loss), validation: evaluation)
+    if configuration.earlyStopping != nil, let evaluation, best.map({ evaluation.loss < $0.loss }) ?? true {
+      best = BestEpoch(epoch: epoch, loss: evaluation.loss, network: network)
+    }
+    if case .plateau(let patience, let factor) = configuration.schedule {
+      plateau.observe(evaluation?.loss ?? Double(loss), patience: patience, decay: factor)
+    }
+    return EpochReport(epoch: epoch, trainingLoss: Double(loss), validation: evaluation, learningRate: rate)
   }
 
   /// The model file of the run as it stands: the network, its input description (with the run's
@@ -98,7 +141,8 @@ public struct TrainingRun<Scalar: BackpropScalar> {
       network: network, classNames: classNames, input: input,
       training: TrainingState(
         configuration: configuration, epoch: epoch, step: trainer.step, generatorState: generator.state,
-        optimizerState: trainer.state))
+        optimizerState: trainer.state, best: best,
+        plateau: { if case .plateau = configuration.schedule { plateau } else { nil } }()))
   }
 
   /// Shuffles 0..<N with `generator` and holds out the last ⌊N·fraction⌉ indices; each side keeps file order.
@@ -111,6 +155,15 @@ public struct TrainingRun<Scalar: BackpropScalar> {
       throw BackpropError.invalidArgument(
         name: "validation split", value: "\(fraction)",
         expected: "a fraction that leaves samples on both sides of \(data.count) (it holds out \(held))")
+    }
+    if let labels = data.labels {
+      var counts = [Int](repeating: 0, count: data.classCount)
+      for label in labels { counts[label] += 1 }
+      if let lone = counts.indices.first(where: { counts[$0] == 1 }) {
+        throw BackpropError.invalidArgument(
+          name: "validation split", value: "\(fraction)",
+          expected: "at least 2 samples of every class to split (class '\(data.classNames[lone])' has 1 in \(data.source)); add samples of it, drop it, or train without a split")
+      }
     }
     var order = Array(0..<data.count)
     generator.shuffle(&order)
@@ -126,4 +179,6 @@ public struct EpochReport: Sendable {
   public var trainingLoss: Double
   /// The held-out samples' evaluation, when there is a validation split.
   public var validation: Evaluation?
+  /// The η the epoch trained with.
+  public var learningRate: Double
 }

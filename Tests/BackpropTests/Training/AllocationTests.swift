@@ -51,7 +51,7 @@ struct AllocationTests {
   }
 
   /// The self-check and the training scenarios below.
-  static let expectedScenarios = 1 + 10
+  static let expectedScenarios = 1 + 11
 
   /// Runs in the child process: prints the self-check, then each scenario's counts.
   static func measure() throws {
@@ -81,6 +81,9 @@ struct AllocationTests {
     try scenario("20-16-3 sigmoid/MSE, SGD Nesterov, Float", Float.self, small, optimizer: nesterov, batchSize: 16)
     try scenario("20-16-3 sigmoid/MSE, SGD Nesterov, Double", Double.self, small, optimizer: nesterov, batchSize: 16)
     try trainingRun("TrainingRun 784-128-10, SGD, Float", OptimizerSettings(kind: .sgd, learningRate: 0.1))
+    try trainingRun(
+      "TrainingRun 784-128-10, SGD, dropout 0.5, L2, balanced class weights, Float",
+      OptimizerSettings(kind: .sgd, learningRate: 0.1), regularized: true)
   }
 
   static func report(_ name: String) {
@@ -128,12 +131,16 @@ struct AllocationTests {
   }
 
   /// The path `backprop train` and the benchmark take: `TrainingRun.runEpoch()`, after a first epoch.
-  static func trainingRun(_ name: String, _ optimizer: OptimizerSettings) throws {
+  /// `regularized`: with dropout (masks drawn in every step), an L2 penalty and sample weights.
+  static func trainingRun(_ name: String, _ optimizer: OptimizerSettings, regularized: Bool = false) throws {
     let data = try Dataset.synthetic(
       count: 300, features: 784, classNames: (0..<10).map { "\($0)" }, noise: 128, signal: 100, seed: 4)
-    let configuration = TrainingConfiguration(
+    var configuration = TrainingConfiguration(
       sizes: [784, 128, 10], activations: [.relu, .softmax], loss: .crossEntropy, optimizer: optimizer,
       batchSize: 64, epochs: 3, seed: 1)
+    if regularized {
+      (configuration.dropout, configuration.l2, configuration.classWeights) = (0.5, 1e-4, .balanced)
+    }
     var run = try TrainingRun<Float>(configuration: configuration, data: data)
     _ = try run.runEpoch()
     try withExtendedLifetime(data) {
