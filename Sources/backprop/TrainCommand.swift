@@ -31,6 +31,11 @@ struct TrainCommand: ParsableCommand {
     valueName: "column"))
   var targets: [String] = []
 
+  @Option(name: .customLong("sample-weight"), help: ArgumentHelp(
+    "A CSV column of per-sample weights (≥ 0, not all 0): taken out of the features; the cost becomes Σ w·C / Σ w.",
+    valueName: "column"))
+  var sampleWeight: String?
+
   @Option(help: "With --target: classification, regression or multi-label (default: inferred from the target columns).")
   var task: String?
 
@@ -157,7 +162,7 @@ struct TrainCommand: ParsableCommand {
         ("--alpha", alpha != nil),
         ("--batch-size", batchSize != nil), ("--seed", seed != nil), ("--validation-split", validationSplit != nil),
         ("--standardize", standardize), ("--target", !targets.isEmpty), ("--task", task != nil),
-        ("--missing", missing != nil), ("--early-stopping", earlyStopping != nil), ("--schedule", schedule != nil),
+        ("--missing", missing != nil), ("--sample-weight", sampleWeight != nil), ("--early-stopping", earlyStopping != nil), ("--schedule", schedule != nil),
         ("--initializer", initializer != nil), ("--l2", l2 != nil), ("--dropout", dropout != nil),
         ("--class-weight", classWeight != nil),
       ]
@@ -188,6 +193,9 @@ struct TrainCommand: ParsableCommand {
       throw ValidationError("--missing \(missing): expected error, drop or mean")
     }
     if !targets.isEmpty, labelColumn != nil { throw ValidationError("--target and --label-column: give one or the other") }
+    if sampleWeight != nil, missing?.lowercased() == "mean" {
+      throw ValidationError("--sample-weight with --missing mean: not supported together; fill or drop the missing cells first, or use --missing drop")
+    }
     if let earlyStopping {
       guard earlyStopping >= 1 else { throw ValidationError("--early-stopping \(earlyStopping): expected at least 1 epoch") }
       if targets.isEmpty, !((validationSplit ?? 0) > 0) {
@@ -276,7 +284,7 @@ struct TrainCommand: ParsableCommand {
     }
     let dataPath = try DataLoading.resolve(data ?? saved?.data)
     let testPath = test ?? saved?.test
-    let train: Dataset, testSet: Dataset?, input: InputDescription
+    var train: Dataset, testSet: Dataset?, input: InputDescription
     var tableNotes: [String] = [], taskReason: String?
     if !targets.isEmpty || resumed?.input.task != nil {
       // A CSV table with named targets: read as given, or as the resumed model was trained.
@@ -315,6 +323,17 @@ struct TrainCommand: ParsableCommand {
         scaling: { if case .bytes = train.features { .divideBy255 } else { .none } }())
     }
 
+    if let column = sampleWeight ?? saved?.sampleWeightColumn {
+      // The weights leave the features, in the training and test sets and in what the model expects as input.
+      let (features, weights) = try train.removingFeature(named: column)
+      train = features
+      try train.setSampleWeights(weights)
+      testSet = try testSet.map { try $0.removingFeature(named: column).dataset }
+      input.features = train.featureCount
+      input.featureNames = train.featureNames
+      input.ignoredColumns = [column]
+    }
+
     var run: TrainingRun<Float>
     if let resumed {
       run = try TrainingRun(resuming: resumed, data: train, epochs: epochs)
@@ -322,6 +341,7 @@ struct TrainCommand: ParsableCommand {
       var configuration = try configuration(for: train)
       configuration.data = data.map(Files.absolute)
       configuration.test = testPath.map(Files.absolute)
+      configuration.sampleWeightColumn = sampleWeight
       run = try TrainingRun(configuration: configuration, data: train)
     }
     let checkpointPath = checkpoint ?? out
@@ -510,6 +530,7 @@ struct TrainCommand: ParsableCommand {
       parts.append("class weights " + entries.map { "\($0.class) = \($0.weight)" }.joined(separator: ", "))
     case nil: break
     }
+    if let column = c.sampleWeightColumn { parts.append("sample weights from column '\(column)'") }
     return parts.isEmpty ? nil : parts.joined(separator: "; ")
   }
 

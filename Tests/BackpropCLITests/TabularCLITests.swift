@@ -88,3 +88,63 @@ struct TabularCLITests {
     #expect(absent.status == 1 && absent.stderr.contains("expected a column named 'colour'"))
   }
 }
+
+/// The training knobs on the command line: initializer, L2, dropout, class and sample weights, schedule; a run
+/// with all of them is reproducible (same seed, same bits, 1 or 2 threads) and resumes bit for bit.
+@Suite("backprop train: initializers, regularization, weights, schedules")
+struct TrainingKnobsCLITests {
+  static func weightedCSV() -> String {
+    var g = SeededGenerator(seed: 4)
+    var lines = ["a,b,w,kind"]
+    for _ in 0..<160 {
+      let a = g.nextUniform(in: -1, 1), b = g.nextUniform(in: -1, 1)
+      lines.append("\(a),\(b),\([0.5, 1, 2][g.nextInt(below: 3)]),\(a + b > 0.3 ? "p" : "n")")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static let knobs = ["--target", "kind", "--sample-weight", "w", "--dropout", "0.2", "--l2", "0.0001",
+                      "--initializer", "he-normal,glorot-uniform", "--class-weight", "balanced", "--schedule", "cosine:2",
+                      "--epochs", "12", "--quiet"]
+
+  @Test("every knob is stated, the weight column leaves the features, and the same seed gives the same bits with 1 or 2 threads")
+  func reproducible() throws {
+    let scratch = try TrainCLITests.Scratch()
+    try Self.weightedCSV().write(toFile: scratch.file("w.csv"), atomically: true, encoding: .utf8)
+    let shown = try BackpropTool.run(["train", "--data", scratch.file("w.csv"), "--out", scratch.file("shown.safetensors")]
+      + Self.knobs.dropLast())
+    #expect(shown.status == 0, "\(shown.stderr)")
+    #expect(shown.stdout.contains("Training 2-"))  // a, b: the weight column is not a feature
+    #expect(shown.stdout.contains("initializers he-normal, glorot-uniform; L2 λ = 0.0001; dropout p = 0.2; class weights balanced; sample weights from column 'w'"))
+    #expect(shown.stdout.contains("η schedule cosine:2:0.0"))
+    var weights: [[Float]] = []
+    for threads in ["1", "2", "2"] {
+      let out = scratch.file("t\(weights.count).safetensors")
+      let run = try BackpropTool.run(["train", "--data", scratch.file("w.csv"), "--out", out, "--threads", threads] + Self.knobs)
+      #expect(run.status == 0, "\(run.stderr)")
+      weights.append(try #require(Safetensors.read(from: out).tensors["layers.0.weight"]?.floats))
+    }
+    #expect(weights[0].map(\.bitPattern) == weights[1].map(\.bitPattern))
+    #expect(weights[1].map(\.bitPattern) == weights[2].map(\.bitPattern))
+    let predict = try BackpropTool.run(["predict", scratch.file("t0.safetensors"), "--input", scratch.file("w.csv")])
+    #expect(predict.status == 0, "\(predict.stderr)")
+    #expect(predict.stdout.split(separator: "\n").count == 161)
+  }
+
+  @Test("bad knobs are named: an unknown class to weigh, a dropout of 1, an unknown initializer")
+  func badKnobs() throws {
+    let scratch = try TrainCLITests.Scratch()
+    try Self.weightedCSV().write(toFile: scratch.file("w.csv"), atomically: true, encoding: .utf8)
+    let cases: [([String], String)] = [
+      (["--class-weight", "q=2"], "--class-weight: no class 'q'"),
+      (["--dropout", "1"], "--dropout"),
+      (["--initializer", "zeros"], "--initializer"),
+      (["--sample-weight", "nope"], "'nope'"),
+    ]
+    for (arguments, message) in cases {
+      let run = try BackpropTool.run(["train", "--data", scratch.file("w.csv"), "--target", "kind", "--epochs", "1", "--quiet",
+                                      "--out", scratch.file("bad.safetensors")] + arguments)
+      #expect(run.status != 0 && run.stderr.contains(message), "\(arguments): \(run.stderr)")
+    }
+  }
+}

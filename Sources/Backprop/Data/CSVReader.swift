@@ -227,6 +227,11 @@ private struct CSVParser {
 
     var fill: [Float]?
     if options.missing == .mean {
+      if let given = options.fill, given.count != featureColumns.count {
+        throw DataError.malformed(
+          InputLocation(file: file, line: headerLine),
+          expected: "\(given.count) feature columns, as the values to fill missing cells with", found: "\(featureColumns.count)")
+      }
       let means = options.fill ?? Self.columnMeans(values, width: featureColumns.count, skipping: missingCells)
       for position in missingCells { values[position] = means[position % featureColumns.count] }
       fill = means

@@ -259,6 +259,10 @@ public struct InputDescription: Codable, Sendable, Equatable {
   public var missing: CSVReader.MissingValues?
   public var fill: [Float]?
 
+  /// CSV columns that are neither features nor targets (a sample-weight column): `evaluate` and `predict` leave
+  /// them out of the features when the input has them.
+  public var ignoredColumns: [String]?
+
   /// The task, for files that predate its recording too.
   public var outputTask: Task { task ?? .classification }
 
@@ -350,6 +354,10 @@ extension InputDescription {
   /// - Throws: `BackpropError.shapeMismatch` when the number of features differs, or CSV column names differ from
   ///   the ones the model was trained with (naming the first that differs).
   public func prepare(_ data: Dataset) throws -> Dataset {
+    var data = data
+    for column in ignoredColumns ?? [] where data.featureNames.contains(column) && data.featureCount > 1 {
+      data = try data.removingFeature(named: column).dataset
+    }
     guard data.featureCount == features else {
       throw BackpropError.shapeMismatch(
         context: "\(data.source)", expected: "\(features) features per sample, as the model was trained with",
