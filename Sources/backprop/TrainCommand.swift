@@ -64,7 +64,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "cross-entropy (softmax output, the default), binary-cross-entropy (sigmoid output) or mean-squared-error.")
   var loss: String?
 
-  @Option(help: "sgd (the default), adam, adamw, rmsprop, adagrad or rprop (full batch: the default batch is every sample).")
+  @Option(help: "sgd (the default; adam with --target), adam, adamw, rmsprop, adagrad, rprop (full batch by default) or lbfgs (full batch, for small data).")
   var optimizer: String?
 
   @Option(name: .customLong("learning-rate"), help: "η (default: 0.1 for sgd, 0.001 for adam and adamw, 0.01 for rmsprop and adagrad; for rprop the initial step, 0.01).")
@@ -263,6 +263,10 @@ struct TrainCommand: ParsableCommand {
       ("--momentum", momentum != nil, [.sgd, .rmsprop]), ("--nesterov", nesterov, [.sgd]),
       ("--weight-decay", weightDecay != nil, [.adamw]), ("--alpha", alpha != nil, [.rmsprop]),
     ]
+    if kind == .lbfgs, let flag = [("--learning-rate", learningRate != nil), ("--batch-size", batchSize != nil),
+                                    ("--dropout", (dropout ?? 0) != 0), ("--schedule", schedule != nil)].first(where: \.1) {
+      throw ValidationError("\(flag.0): not with --optimizer lbfgs (full batch; its line search picks every step)")
+    }
     if let misplaced = owned.first(where: { $0.given && !$0.kinds.contains(kind) }) {
       throw ValidationError(
         "\(misplaced.flag): only for --optimizer \(misplaced.kinds.map(\.rawValue).joined(separator: " or "))"
@@ -442,8 +446,8 @@ struct TrainCommand: ParsableCommand {
     let settings = OptimizerSettings(
       kind: kind, learningRate: learningRate ?? kind.defaultLearningRate, momentum: momentum ?? 0, nesterov: nesterov,
       weightDecay: weightDecay, alpha: alpha ?? 0.99)
-    // Rprop is a full-batch method: unless told otherwise, one batch of every training sample.
-    let batch = batchSize ?? (kind == .rprop ? data.count : tabular ? 32 : 64)
+    // Rprop is a full-batch method: unless told otherwise, one batch of every training sample (L-BFGS always is).
+    let batch = kind == .lbfgs ? data.count : batchSize ?? (kind == .rprop ? data.count : tabular ? 32 : 64)
     var configuration = TrainingConfiguration(
       sizes: sizes, activations: activations, loss: loss, optimizer: settings, batchSize: batch,
       epochs: epochs ?? (tabular ? 200 : 5), seed: seed ?? 1, validationSplit: validationSplit ?? (tabular ? 0.2 : 0),
@@ -504,7 +508,7 @@ struct TrainCommand: ParsableCommand {
     if let validation { sets += ", \(validation.count) validation" }
     if let test { sets += ", \(test.count) test" }
     var text = "Training \(shape) (\(c.activations.map(\.rawValue).joined(separator: " → ")), \(c.loss.rawValue)) on \(source): \(sets)\n"
-      + "\(optimizer), batch \(c.batchSize), \(c.earlyStopping == nil ? "" : "up to ")\(c.epochs) epoch\(c.epochs == 1 ? "" : "s")"
+      + "\(optimizer)\(c.optimizer.kind == .lbfgs ? "" : ", batch \(c.batchSize)"), \(c.earlyStopping == nil ? "" : "up to ")\(c.epochs) epoch\(c.epochs == 1 ? "" : "s")"
       + (c.earlyStopping.map { " (early stopping: patience \($0) on the validation loss, best kept)" } ?? "")
       + (c.schedule.map { ", η schedule \($0.description)" } ?? "")
       + ", seed \(c.seed)"
@@ -549,6 +553,8 @@ struct TrainCommand: ParsableCommand {
         " (η₊ \($0.increase), η₋ \($0.decrease), Δ in [\($0.minimumStep), \($0.maximumStep)])"
       }
       return "Rprop (iRPROP−), initial step Δ = \(o.learningRate)\(bounds ?? "")"
+    case .lbfgs:
+      return "L-BFGS (history 10, strong-Wolfe line search), full batch, up to \(TrainingRun<Float>.lbfgsIterationsPerEpoch) iterations per epoch"
     }
   }
 

@@ -148,3 +148,20 @@ struct TrainingKnobsCLITests {
     }
   }
 }
+
+@Suite("backprop train --optimizer lbfgs")
+struct LBFGSCLITests {
+  @Test("lbfgs trains a table in a few epochs, and refuses the options it has no use for")
+  func lbfgs() throws {
+    let scratch = try TrainCLITests.Scratch()
+    let run = try BackpropTool.run(["train", "--data", scratch.file("train.csv"), "--target", "species", "--optimizer", "lbfgs",
+                                    "--epochs", "3", "--out", scratch.file("l.safetensors")])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("L-BFGS (history 10, strong-Wolfe line search), full batch"))
+    let evaluation = try BackpropTool.run(["evaluate", scratch.file("l.safetensors"), "--data", scratch.file("test.csv"), "--json"]).json()
+    #expect((evaluation["accuracy"] as? Double ?? 0) > 0.9)
+    let refused = try BackpropTool.run(["train", "--data", scratch.file("train.csv"), "--target", "species", "--optimizer", "lbfgs",
+                                        "--learning-rate", "0.1"])
+    #expect(refused.status == 64 && refused.stderr.contains("--learning-rate: not with --optimizer lbfgs"))
+  }
+}

@@ -56,7 +56,7 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
       }
     }
     if let training {
-      optimizerSlots = try training.configuration.optimizer.make().stateNames
+      optimizerSlots = try training.configuration.optimizer.stateNames()
       for (index, slots) in training.optimizerState.enumerated() where !slots.isEmpty {
         let l = index / 2, layer = network.layers[l]
         let (name, shape) = index % 2 == 0
@@ -179,7 +179,7 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
       throw fail("training.generator_state", expected: "four 64-bit words in hexadecimal, not all 0",
                  found: "\(record.generatorState)")
     }
-    let slots = try record.configuration.optimizer.make().stateNames
+    let slots = try record.configuration.optimizer.stateNames()
     guard slots == record.optimizerSlots else {
       throw fail("training.optimizer_slots", expected: "\(slots) for \(record.configuration.optimizer.kind.rawValue)",
                  found: "\(record.optimizerSlots)")

@@ -109,14 +109,36 @@ public struct LBFGS: Sendable, Equatable, Codable {
     try network.checkInputs(inputs, targets: targets)
     let workspace = Workspace<Scalar>(sizes: network.sizes, capacity: inputs.columns)
     workspace.load(inputs: inputs, targets: targets)
+    return try minimize(&network, loaded: workspace, l2: 0)
+  }
+
+  /// Minimizes `network`'s cost on every sample of `data` as one batch (standardized and weighted as a training
+  /// epoch would be), plus the L2 penalty (λ/2)·Σ‖W‖² when `l2` > 0.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public func minimize<Scalar: BackpropScalar>(
+    _ network: inout Network<Scalar>, on data: Dataset, standardization: Standardization? = nil, l2: Double = 0
+  ) throws -> Result {
+    try network.check(data, standardization: standardization)
+    let workspace = Workspace<Scalar>(sizes: network.sizes, capacity: data.count)
+    let all = Array(0..<data.count)[...]
+    workspace.gather(data, indices: all, standardization: standardization)
+    workspace.loadSampleWeights(data.sampleWeights, indices: all)
+    return try minimize(&network, loaded: workspace, l2: Scalar(l2))
+  }
+
+  /// The minimization on the batch loaded in `workspace`.
+  private func minimize<Scalar: BackpropScalar>(
+    _ network: inout Network<Scalar>, loaded workspace: Workspace<Scalar>, l2: Scalar
+  ) throws -> Result {
     var x = network.parameterVector
     var trial = network
     let result = try minimize(&x) { point in
       trial.setParameters(point)
       trial.forward(workspace)
-      let cost = trial.cost(workspace)
+      let cost = trial.cost(workspace, l2: l2)
       guard cost.isFinite else { return (Double(cost), []) }
-      trial.backward(workspace)
+      trial.backward(workspace, l2: l2)
       return (Double(cost), trial.gradientVector(in: workspace))
     }
     network.setParameters(x)

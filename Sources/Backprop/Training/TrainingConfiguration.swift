@@ -96,7 +96,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
           name: "early stopping", value: "no validation split", expected: "a validation split to watch the loss on")
       }
     }
-    _ = try optimizer.make()
+    _ = try optimizer.stateNames()
+    if optimizer.kind == .lbfgs {
+      guard (dropout ?? 0) == 0, schedule == nil else {
+        throw BackpropError.invalidArgument(
+          name: dropout ?? 0 != 0 ? "dropout" : "schedule", value: "with lbfgs",
+          expected: "none: L-BFGS's line search needs the same cost at every evaluation, and it has no η to schedule")
+      }
+    }
   }
 }
 
@@ -116,6 +123,9 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
     case adagrad
     /// ``Rprop`` (iRPROP−), for full batches.
     case rprop
+    /// ``LBFGS``, full batch: each epoch is up to ``TrainingRun/lbfgsIterationsPerEpoch`` iterations with a line
+    /// search on every training sample (η is not used).
+    case lbfgs
 
     /// η when none is given: PyTorch's defaults (0.001 for Adam and AdamW, 0.01 for RMSprop and Adagrad, and 0.01
     /// as Rprop's initial step), and 0.1 for SGD, the reference network's.
@@ -124,6 +134,7 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
       case .sgd: 0.1
       case .adam, .adamw: 1e-3
       case .rmsprop, .adagrad, .rprop: 1e-2
+      case .lbfgs: 1
       }
     }
   }
@@ -162,16 +173,7 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
   /// The rule, its hyperparameters checked; a momentum, Nesterov flag or weight decay given to a rule that has
   /// none is refused.
   public func make() throws -> any Optimizer {
-    let refused: [(name: String, value: String, given: Bool, allowed: Set<Kind>)] = [
-      ("momentum", "\(momentum)", momentum != 0, [.sgd, .rmsprop]),
-      ("nesterov", "true", nesterov, [.sgd]),
-      ("weight decay", "\(weightDecay)", weightDecay != 0, [.adamw]),
-    ]
-    if let misplaced = refused.first(where: { $0.given && !$0.allowed.contains(kind) }) {
-      let owners = Kind.allCases.filter(misplaced.allowed.contains).map(\.rawValue).joined(separator: " and ")
-      throw BackpropError.invalidArgument(
-        name: misplaced.name, value: misplaced.value, expected: "none for \(kind.rawValue) (only \(owners) take one)")
-    }
+    try checkOptions()
     switch kind {
     case .sgd:
       return try GradientDescent(learningRate: learningRate, momentum: momentum, nesterov: nesterov)
@@ -185,6 +187,30 @@ public struct OptimizerSettings: Codable, Sendable, Equatable {
       return try Adagrad(learningRate: learningRate, epsilon: epsilon)
     case .rprop:
       return try Rprop(learningRate: learningRate)
+    case .lbfgs:
+      throw BackpropError.invalidArgument(
+        name: "optimizer", value: "lbfgs", expected: "a per-step rule (L-BFGS runs whole epochs: see TrainingRun)")
+    }
+  }
+
+  /// The names of the optimizer's state slots per parameter tensor, saved in checkpoints (none for L-BFGS, which
+  /// keeps no state between epochs).
+  public func stateNames() throws -> [String] {
+    try kind == .lbfgs ? checkOptions() : ()
+    return kind == .lbfgs ? [] : try make().stateNames
+  }
+
+  /// Throws for a hyperparameter given to a rule that has none of it.
+  private func checkOptions() throws {
+    let refused: [(name: String, value: String, given: Bool, allowed: Set<Kind>)] = [
+      ("momentum", "\(momentum)", momentum != 0, [.sgd, .rmsprop]),
+      ("nesterov", "true", nesterov, [.sgd]),
+      ("weight decay", "\(weightDecay)", weightDecay != 0, [.adamw]),
+    ]
+    if let misplaced = refused.first(where: { $0.given && !$0.allowed.contains(kind) }) {
+      let owners = Kind.allCases.filter(misplaced.allowed.contains).map(\.rawValue).joined(separator: " and ")
+      throw BackpropError.invalidArgument(
+        name: misplaced.name, value: misplaced.value, expected: "none for \(kind.rawValue) (only \(owners) take one)")
     }
   }
 

@@ -21,7 +21,10 @@ public struct TrainingRun<Scalar: BackpropScalar> {
   /// The number of epochs completed.
   public private(set) var epoch = 0
 
-  private var trainer: Trainer<Scalar>
+  /// The per-step trainer; nil for L-BFGS, which runs whole epochs itself.
+  private var trainer: Trainer<Scalar>?
+  /// L-BFGS's iterations so far (its checkpointed step count).
+  private var lbfgsIterations = 0
   private var generator: SeededGenerator
   private var plateau = PlateauState()
 
@@ -46,8 +49,7 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     self.configuration = configuration
     self.network = network
     self.generator = generator
-    self.trainer = Trainer(optimizer: try configuration.optimizer.make())
-    trainer.regularization = try configuration.regularization
+    self.trainer = try Self.trainer(for: configuration)
   }
 
   /// A run resumed from `checkpoint` on the same `data`, to reach `epochs` (by default the checkpoint's).
@@ -67,8 +69,8 @@ public struct TrainingRun<Scalar: BackpropScalar> {
         found: "\(checkpoint.network.sizes)")
     }
     network = checkpoint.network
-    trainer = Trainer(optimizer: try configuration.optimizer.make(), state: state.optimizerState, step: state.step)
-    trainer.regularization = try configuration.regularization
+    trainer = try Self.trainer(for: configuration, state: state.optimizerState, step: state.step)
+    lbfgsIterations = trainer == nil ? state.step : 0
     generator.state = state.generatorState
     epoch = state.epoch
     best = state.best
@@ -113,23 +115,46 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     -> EpochReport
   {
     let rate = learningRate
-    if configuration.schedule != nil {
-      var settings = configuration.optimizer
-      settings.learningRate = rate
-      trainer.optimizer = try settings.make()
+    let loss: Double
+    if trainer != nil {  // mutated in place through `!`: a copy would duplicate the optimizer's state
+      if configuration.schedule != nil {
+        var settings = configuration.optimizer
+        settings.learningRate = rate
+        trainer!.optimizer = try settings.make()
+      }
+      loss = Double(try trainer!.epoch(
+        &network, on: training, batchSize: configuration.batchSize, standardization: standardization,
+        using: &generator, afterBatch: afterBatch))
+    } else {
+      let result = try LBFGS(history: 10, maxIterations: Self.lbfgsIterationsPerEpoch)
+        .minimize(&network, on: training, standardization: standardization, l2: configuration.l2 ?? 0)
+      lbfgsIterations += result.iterations
+      loss = result.costs[0]
+      afterBatch(1, 1, Scalar(loss))
     }
-    let loss = try trainer.epoch(
-      &network, on: training, batchSize: configuration.batchSize, standardization: standardization,
-      using: &generator, afterBatch: afterBatch)
     epoch += 1
     let evaluation = try validation.map { try network.evaluate(on: $0, standardization: standardization) }
     if configuration.earlyStopping != nil, let evaluation, best.map({ evaluation.loss < $0.loss }) ?? true {
       best = BestEpoch(epoch: epoch, loss: evaluation.loss, network: network)
     }
     if case .plateau(let patience, let factor) = configuration.schedule {
-      plateau.observe(evaluation?.loss ?? Double(loss), patience: patience, decay: factor)
+      plateau.observe(evaluation?.loss ?? loss, patience: patience, decay: factor)
     }
-    return EpochReport(epoch: epoch, trainingLoss: Double(loss), validation: evaluation, learningRate: rate)
+    return EpochReport(epoch: epoch, trainingLoss: loss, validation: evaluation, learningRate: rate)
+  }
+
+  /// L-BFGS iterations per epoch (each with a line search over the whole training set). Its history restarts
+  /// with every epoch, so a checkpoint needs no state beyond the parameters and a resumed run ends on the same bits.
+  public static var lbfgsIterationsPerEpoch: Int { 20 }
+
+  /// The per-step trainer for the configuration's optimizer, or nil for L-BFGS.
+  private static func trainer(
+    for configuration: TrainingConfiguration, state: [[Scalar]] = [], step: Int = 0
+  ) throws -> Trainer<Scalar>? {
+    guard configuration.optimizer.kind != .lbfgs else { return nil }
+    var trainer = Trainer<Scalar>(optimizer: try configuration.optimizer.make(), state: state, step: step)
+    trainer.regularization = try configuration.regularization
+    return trainer
   }
 
   /// The model file of the run as it stands: the network, its input description (with the run's
@@ -140,8 +165,8 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     return ModelFile(
       network: network, classNames: classNames, input: input,
       training: TrainingState(
-        configuration: configuration, epoch: epoch, step: trainer.step, generatorState: generator.state,
-        optimizerState: trainer.state, best: best,
+        configuration: configuration, epoch: epoch, step: trainer?.step ?? lbfgsIterations, generatorState: generator.state,
+        optimizerState: trainer?.state ?? [], best: best,
         plateau: { if case .plateau = configuration.schedule { plateau } else { nil } }()))
   }
 

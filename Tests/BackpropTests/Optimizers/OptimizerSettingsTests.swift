@@ -18,7 +18,7 @@ struct OptimizerSettingsTests {
     #expect(try made(.rprop) as? Rprop == (try Rprop()))
     let adamWDecay = try AdamW().weightDecay, adagradEpsilon = try Adagrad().epsilon, alpha = try RMSprop().alpha
     #expect(adamWDecay == 0.01 && adagradEpsilon == 1e-10 && alpha == 0.99)
-    #expect(OptimizerSettings.Kind.allCases.map(\.defaultLearningRate) == [0.1, 1e-3, 1e-3, 1e-2, 1e-2, 1e-2])
+    #expect(OptimizerSettings.Kind.allCases.map(\.defaultLearningRate) == [0.1, 1e-3, 1e-3, 1e-2, 1e-2, 1e-2, 1])
     let rmsprop = try OptimizerSettings(kind: .rmsprop, learningRate: 0.02, momentum: 0.5, alpha: 0.9).make()
     #expect(rmsprop as? RMSprop == (try RMSprop(learningRate: 0.02, alpha: 0.9, momentum: 0.5)))
     #expect(rmsprop.stateNames == ["v", "velocity"])
