@@ -20,6 +20,7 @@ static void gather_generic(const struct gather_call *g, int j0, int j1, int k0, 
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "transpose_avx2.h"
 
 __attribute__((target("avx2,fma")))
 static void gather_avx2(const struct gather_call *g, int k0, int k1) {
@@ -32,26 +33,11 @@ static void gather_avx2(const struct gather_call *g, int k0, int k1) {
     const unsigned char *s6 = g->samples + g->offsets[j + 6], *s7 = g->samples + g->offsets[j + 7];
     for (int k = k0; k < k_end; k += 8) {
 #define ROW(s) _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((s) + k)))), divisor)
-      __m256 r0 = ROW(s0), r1 = ROW(s1), r2 = ROW(s2), r3 = ROW(s3), r4 = ROW(s4), r5 = ROW(s5), r6 = ROW(s6), r7 = ROW(s7);
+      __m256 r[8] = {ROW(s0), ROW(s1), ROW(s2), ROW(s3), ROW(s4), ROW(s5), ROW(s6), ROW(s7)};
 #undef ROW
-      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-      __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-      __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-      __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-      __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      bp_transpose8x8(r);
       float *out = g->x + (size_t)k * g->ldx + j;
-      size_t ld = (size_t)g->ldx;
-      _mm256_storeu_ps(out, _mm256_permute2f128_ps(u0, u4, 0x20));
-      _mm256_storeu_ps(out + ld, _mm256_permute2f128_ps(u1, u5, 0x20));
-      _mm256_storeu_ps(out + 2 * ld, _mm256_permute2f128_ps(u2, u6, 0x20));
-      _mm256_storeu_ps(out + 3 * ld, _mm256_permute2f128_ps(u3, u7, 0x20));
-      _mm256_storeu_ps(out + 4 * ld, _mm256_permute2f128_ps(u0, u4, 0x31));
-      _mm256_storeu_ps(out + 5 * ld, _mm256_permute2f128_ps(u1, u5, 0x31));
-      _mm256_storeu_ps(out + 6 * ld, _mm256_permute2f128_ps(u2, u6, 0x31));
-      _mm256_storeu_ps(out + 7 * ld, _mm256_permute2f128_ps(u3, u7, 0x31));
+      for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + t * (size_t)g->ldx, r[t]);
     }
   }
   gather_generic(g, 0, j, k_end, k1);   // features past the last block of 8

@@ -27,26 +27,13 @@ static void gemv_block_generic(int transpose_a, const float *a, int lda, int i0,
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "transpose_avx2.h"
 
 // Rows r … r+7 of A (not transposed), columns p … p+7, transposed in registers: c[t] holds column p + t.
 __attribute__((target("avx2,fma")))
 static inline void load_transposed(const float *base, size_t lda, __m256 c[8]) {
-  __m256 r0 = _mm256_loadu_ps(base), r1 = _mm256_loadu_ps(base + lda);
-  __m256 r2 = _mm256_loadu_ps(base + 2 * lda), r3 = _mm256_loadu_ps(base + 3 * lda);
-  __m256 r4 = _mm256_loadu_ps(base + 4 * lda), r5 = _mm256_loadu_ps(base + 5 * lda);
-  __m256 r6 = _mm256_loadu_ps(base + 6 * lda), r7 = _mm256_loadu_ps(base + 7 * lda);
-  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-  __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-  __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-  __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  c[0] = _mm256_permute2f128_ps(u0, u4, 0x20); c[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
-  c[2] = _mm256_permute2f128_ps(u2, u6, 0x20); c[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
-  c[4] = _mm256_permute2f128_ps(u0, u4, 0x31); c[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
-  c[6] = _mm256_permute2f128_ps(u2, u6, 0x31); c[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+  for (int t = 0; t < 8; t++) c[t] = _mm256_loadu_ps(base + t * lda);
+  bp_transpose8x8(c);
 }
 
 // Column p of rows r … r+7 of A (not transposed), gathered one by one: the tail of k past the last block of 8.
@@ -162,38 +149,28 @@ static void sparse_block_generic(const float *a, int lda, int i0, int rows, cons
 }
 
 #if defined(__x86_64__)
-// The same sums, eight rows per ymm register, as many chains side by side as the dense transposed path runs.
+// The same sums, eight rows per ymm register, as many chains side by side as the dense transposed path runs:
+// 8·chains rows from r, one chain of multiply-adds per 8 rows. Inlined with a constant `chains`, its loops unroll.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void sparse_chains(const float *a, int lda, int r, const int *index, const float *value, int count,
+                                 float *acc, const int chains) {
+  __m256 s[8];
+  for (int t = 0; t < chains; t++) s[t] = _mm256_setzero_ps();
+  for (int q = 0; q < count; q++) {
+    const float *row = a + (size_t)index[q] * lda + r;
+    __m256 xq = _mm256_broadcast_ss(value + q);
+    for (int t = 0; t < chains; t++) s[t] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * t), xq, s[t]);
+  }
+  for (int t = 0; t < chains; t++) _mm256_storeu_ps(acc + 8 * t, s[t]);
+}
+
 __attribute__((target("avx2,fma")))
 static void sparse_block_avx2(const float *a, int lda, int i0, int rows, const int *index, const float *value,
                               int count, float *acc) {
   int r = 0;
-  for (; r + 64 <= rows; r += 64) {
-    __m256 s[8];
-    for (int t = 0; t < 8; t++) s[t] = _mm256_setzero_ps();
-    for (int q = 0; q < count; q++) {
-      const float *row = a + (size_t)index[q] * lda + i0 + r;
-      __m256 xq = _mm256_broadcast_ss(value + q);
-      for (int t = 0; t < 8; t++) s[t] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * t), xq, s[t]);
-    }
-    for (int t = 0; t < 8; t++) _mm256_storeu_ps(acc + r + 8 * t, s[t]);
-  }
-  for (; r + 32 <= rows; r += 32) {
-    __m256 s[4];
-    for (int t = 0; t < 4; t++) s[t] = _mm256_setzero_ps();
-    for (int q = 0; q < count; q++) {
-      const float *row = a + (size_t)index[q] * lda + i0 + r;
-      __m256 xq = _mm256_broadcast_ss(value + q);
-      for (int t = 0; t < 4; t++) s[t] = _mm256_fmadd_ps(_mm256_loadu_ps(row + 8 * t), xq, s[t]);
-    }
-    for (int t = 0; t < 4; t++) _mm256_storeu_ps(acc + r + 8 * t, s[t]);
-  }
-  for (; r + 8 <= rows; r += 8) {
-    __m256 s = _mm256_setzero_ps();
-    for (int q = 0; q < count; q++) {
-      s = _mm256_fmadd_ps(_mm256_loadu_ps(a + (size_t)index[q] * lda + i0 + r), _mm256_broadcast_ss(value + q), s);
-    }
-    _mm256_storeu_ps(acc + r, s);
-  }
+  for (; r + 64 <= rows; r += 64) sparse_chains(a, lda, i0 + r, index, value, count, acc + r, 8);
+  for (; r + 32 <= rows; r += 32) sparse_chains(a, lda, i0 + r, index, value, count, acc + r, 4);
+  for (; r + 8 <= rows; r += 8) sparse_chains(a, lda, i0 + r, index, value, count, acc + r, 1);
   sparse_block_generic(a, lda, i0 + r, rows - r, index, value, count, acc + r);
 }
 #endif
