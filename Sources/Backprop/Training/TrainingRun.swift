@@ -20,6 +20,9 @@ public struct TrainingRun<Scalar: BackpropScalar> {
   public let standardization: Standardization?
   /// The number of epochs completed.
   public private(set) var epoch = 0
+  /// Whether each ``EpochReport`` carries the layers' weight and gradient norms (one extra forward and backward
+  /// pass on 256 training samples per epoch, for reports and history files; off by default).
+  public var recordsLayerNorms = false
 
   /// The per-step trainer; nil for L-BFGS, which runs whole epochs itself.
   private var trainer: Trainer<Scalar>?
@@ -140,7 +143,8 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     if case .plateau(let patience, let factor) = configuration.schedule {
       plateau.observe(evaluation?.loss ?? loss, patience: patience, decay: factor)
     }
-    return EpochReport(epoch: epoch, trainingLoss: loss, validation: evaluation, learningRate: rate)
+    let norms = recordsLayerNorms ? try network.layerNorms(on: training, standardization: standardization) : nil
+    return EpochReport(epoch: epoch, trainingLoss: loss, validation: evaluation, learningRate: rate, layerNorms: norms)
   }
 
   /// L-BFGS iterations per epoch (each with a line search over the whole training set). Its history restarts
@@ -206,4 +210,6 @@ public struct EpochReport: Sendable {
   public var validation: Evaluation?
   /// The η the epoch trained with.
   public var learningRate: Double
+  /// ‖W[l]‖ and ‖∂C/∂W[l]‖ after the epoch, when the run ``TrainingRun/recordsLayerNorms``.
+  public var layerNorms: LayerNorms?
 }

@@ -29,14 +29,30 @@ extension Files {
 
 /// `--history FILE.jsonl`: one JSON object per line, flushed as each epoch ends.
 struct HistoryFile {
-  struct Epoch: Encodable {
+  struct Epoch: Codable {
     var epoch: Int, trainLoss: Double, seconds: Double
     var valLoss: Double?, valAccuracy: Double?, testLoss: Double?, testAccuracy: Double?
+    /// ‖W[l]‖ and ‖∂C/∂W[l]‖ per layer after the epoch (the gradient on 256 training samples).
+    var weightNorms: [Double]? = nil, gradientNorms: [Double]? = nil
     enum CodingKeys: String, CodingKey {
       case epoch, seconds
       case trainLoss = "train_loss", valLoss = "val_loss", valAccuracy = "val_accuracy"
       case testLoss = "test_loss", testAccuracy = "test_accuracy"
+      case weightNorms = "weight_norms", gradientNorms = "gradient_norms"
     }
+  }
+
+  /// The epoch records of a history file, in order (the final record and unreadable lines are skipped).
+  static func epochs(in path: String) throws -> [Epoch] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw ValidationError("--history \(path): cannot read the file")
+    }
+    let decoder = JSONDecoder()
+    let records = text.split(separator: "\n").compactMap { try? decoder.decode(Epoch.self, from: Data($0.utf8)) }
+    guard !records.isEmpty else {
+      throw ValidationError("--history \(path): no epoch records (write one with backprop train --history FILE)")
+    }
+    return records
   }
 
   struct Final: Encodable {
