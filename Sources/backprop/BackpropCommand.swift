@@ -12,7 +12,7 @@ struct BackpropCommand: ParsableCommand {
     version: version,
     subcommands: [
       TrainCommand.self, EvaluateCommand.self, PredictCommand.self, InspectCommand.self, ExampleCommand.self, ExplainCommand.self,
-      GradCheckCommand.self,
+      GradCheckCommand.self, ExportCommand.self, ReportCommand.self,
     ])
 
   /// `backprop --version` prints ``versionLine``; everything else goes to the argument parser. The line is made
