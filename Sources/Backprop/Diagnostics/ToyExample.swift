@@ -45,7 +45,7 @@ extension WorkedExample {
     let d2 = trace.delta[0].column(0), d3 = trace.delta[1][0, 0]
     let fPrime = [activation.derivative(z: z2[0], a: a2[0])!, activation.derivative(z: z2[1], a: a2[1])!,
                   activation.derivative(z: z3, a: yHat)!]
-    let name = activation == .sigmoid ? "f = σ" : "f = \(activation.rawValue)"
+    let name = "f = " + Self.name(activation)
     let f = formatted
 
     var q: [Quantity] = [
@@ -73,11 +73,11 @@ extension WorkedExample {
                substituted: "f(\(z3))", source: name, value: yHat),
       Quantity(kind: .loss, key: "E", symbol: "E", formula: "(y − ŷ)²/2",
                substituted: "(\(f(y)) − \(f(yHat)))²/2", source: "square error", value: trace.cost),
-      Quantity(kind: .derivative, key: "f_prime_z1_3", symbol: "f′(z₁⁽³⁾)", formula: derivativeFormula(activation, "a₁⁽³⁾"),
+      Quantity(kind: .derivative, key: "f_prime_z1_3", symbol: "f′(z₁⁽³⁾)", formula: derivativeFormula(activation, a: "a₁⁽³⁾", z: "z₁⁽³⁾"),
                substituted: "", source: name, value: fPrime[2]),
-      Quantity(kind: .derivative, key: "f_prime_z1_2", symbol: "f′(z₁⁽²⁾)", formula: derivativeFormula(activation, "a₁⁽²⁾"),
+      Quantity(kind: .derivative, key: "f_prime_z1_2", symbol: "f′(z₁⁽²⁾)", formula: derivativeFormula(activation, a: "a₁⁽²⁾", z: "z₁⁽²⁾"),
                substituted: "", source: name, value: fPrime[0]),
-      Quantity(kind: .derivative, key: "f_prime_z2_2", symbol: "f′(z₂⁽²⁾)", formula: derivativeFormula(activation, "a₂⁽²⁾"),
+      Quantity(kind: .derivative, key: "f_prime_z2_2", symbol: "f′(z₂⁽²⁾)", formula: derivativeFormula(activation, a: "a₂⁽²⁾", z: "z₂⁽²⁾"),
                substituted: "", source: name, value: fPrime[1]),
       Quantity(kind: .delta, key: "delta1_3", symbol: "δ₁⁽³⁾", formula: "(a₁⁽³⁾ − y)·f′(z₁⁽³⁾)",
                substituted: "(\(f(yHat)) − \(f(y)))·\(f(fPrime[2]))", source: "Layer-3", value: d3),
@@ -119,14 +119,5 @@ extension WorkedExample {
           + "the network has no biases, as in the seed.",
       ],
       learningRate: eta, quantities: q)
-  }
-
-  private static func derivativeFormula(_ activation: Activation, _ a: String) -> String {
-    switch activation {
-    case .sigmoid: return "\(a)·(1 − \(a))"
-    case .tanh: return "1 − \(a)²"
-    case .linear: return "1"
-    default: return "\(activation.rawValue)′"
-    }
   }
 }

@@ -35,8 +35,8 @@ public struct WorkedExample: Sendable {
   public var title: String
   /// Notes a learner should know (the seed's typo, the index shift).
   public var notes: [String]
-  /// η of the gradient-descent step shown at the end.
-  public var learningRate: Double
+  /// η of the gradient-descent step shown at the end; nil when none is shown.
+  public var learningRate: Double?
   public var quantities: [Quantity]
 
   /// The cost (J or E).
@@ -51,7 +51,25 @@ public struct WorkedExample: Sendable {
   public func value(_ key: String) -> Double? { quantities.first { $0.key == key }?.value }
 }
 
+extension WorkedExample {
+  /// f′ as the walk-throughs write it, from the unit's a and z symbols (seed 001's a·(1 − a) for the sigmoid);
+  /// empty for softmax, which has no per-unit derivative.
+  static func derivativeFormula(_ activation: Activation, a: String, z: String) -> String {
+    switch activation {
+    case .sigmoid: return "\(a)·(1 − \(a))"
+    case .tanh: return "1 − \(a)²"
+    case .linear: return "1"
+    case .relu: return "1 if \(z) > 0, else 0"
+    case .leakyReLU: return "1 if \(z) > 0, else 0.01"
+    case .elu: return "1 if \(z) > 0, else \(a) + 1"
+    case .gelu: return "Φ(\(z)) + \(z)·φ(\(z))"
+    case .softplus: return "σ(\(z))"
+    case .softmax: return ""
+    }
+  }
+}
+
 /// A number as the walk-throughs print it inside formulas: the shortest form that reads back the same.
 func formatted(_ x: Double) -> String {
-  x < 0 ? "(\(x))" : "\(x)"
+  x.sign == .minus ? "(\(x))" : "\(x)"   // −0.0 too, which a ReLU's δ can be
 }
