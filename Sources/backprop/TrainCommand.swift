@@ -47,6 +47,11 @@ struct TrainCommand: ParsableCommand {
     valueName: "schedule"))
   var schedule: String?
 
+  @Option(name: .customLong("clip-gradients"), help: ArgumentHelp(
+    "Scale each step's gradient down to this global norm √(Σ‖∂C/∂W‖² + Σ‖∂C/∂b‖²) when it is larger (PyTorch's clip_grad_norm_); a gradient that is not finite then stops training in its step.",
+    valueName: "norm"))
+  var clipGradients: Double?
+
   @Option(name: .customLong("early-stopping"), help: ArgumentHelp(
     "Stop when the validation loss has not improved for this many epochs, and keep the best epoch's parameters. Needs --validation-split. Default with --target: 20.",
     valueName: "patience"))
@@ -166,6 +171,7 @@ struct TrainCommand: ParsableCommand {
         ("--batch-size", batchSize != nil), ("--seed", seed != nil), ("--validation-split", validationSplit != nil),
         ("--standardize", standardize), ("--target", !targets.isEmpty), ("--task", task != nil),
         ("--missing", missing != nil), ("--sample-weight", sampleWeight != nil), ("--early-stopping", earlyStopping != nil), ("--schedule", schedule != nil),
+        ("--clip-gradients", clipGradients != nil),
         ("--initializer", initializer != nil), ("--l2", l2 != nil), ("--dropout", dropout != nil),
         ("--class-weight", classWeight != nil),
       ]
@@ -183,6 +189,9 @@ struct TrainCommand: ParsableCommand {
 
   /// --target, --task, --missing and --early-stopping.
   private func validateTabular() throws {
+    if let clipGradients, !(clipGradients.isFinite && clipGradients > 0) {
+      throw ValidationError("--clip-gradients \(clipGradients): expected a finite norm greater than 0")
+    }
     if let schedule {
       do { _ = try LearningRateSchedule(parsing: schedule) } catch { throw ValidationError("--schedule \(schedule): expected step:EVERY[:FACTOR], exponential:FACTOR, cosine[:WARMUP[:MIN]] or plateau[:PATIENCE[:FACTOR]], with whole epochs and factors in (0, 1]") }
     }
@@ -370,9 +379,21 @@ struct TrainCommand: ParsableCommand {
       let epoch = run.epoch + 1
       var progress = ProgressBar(enabled: !quiet && ProgressBar.standardErrorIsTerminal)
       var runningTotal = 0.0
-      let report = try run.runEpoch { done, total, cost in
-        runningTotal += Double(cost)
-        progress.update(epoch: epoch, of: config.epochs, done: done, total: total, loss: runningTotal / Double(done))
+      let report: EpochReport
+      do {
+        report = try run.runEpoch { done, total, cost in
+          runningTotal += Double(cost)
+          progress.update(epoch: epoch, of: config.epochs, done: done, total: total, loss: runningTotal / Double(done))
+        }
+      } catch let error as BackpropError {
+        // Divergence: nothing of this epoch is saved; the last checkpoint (a complete, finite epoch) stays.
+        progress.clear()
+        guard case .diverged = error else { throw error }
+        let kept = run.epoch > 0 || resumed != nil
+          ? "the last good checkpoint, epoch \(run.epoch), is \(checkpointPath) (go on from it with a lower learning rate)"
+          : "nothing was saved: it diverged in the first epoch"
+        FileHandle.standardError.write(Data("Error: \(error)\n\(kept)\n".utf8))
+        throw ExitCode.failure
       }
       progress.clear()
       lastTest = report.validation == nil
@@ -486,6 +507,7 @@ struct TrainCommand: ParsableCommand {
       standardize: standardize || tabular)
     configuration.earlyStopping = earlyStopping ?? (tabular && configuration.validationSplit > 0 ? 20 : nil)
     configuration.schedule = try schedule.map(LearningRateSchedule.init(parsing:))
+    configuration.gradientClip = clipGradients
     try setBreadth(of: &configuration, for: data)
     return configuration
   }
@@ -543,6 +565,7 @@ struct TrainCommand: ParsableCommand {
       + "\(optimizer)\(c.optimizer.kind == .lbfgs ? "" : ", batch \(c.batchSize)"), \(c.earlyStopping == nil ? "" : "up to ")\(c.epochs) epoch\(c.epochs == 1 ? "" : "s")"
       + (c.earlyStopping.map { " (early stopping: patience \($0) on the validation loss, best kept)" } ?? "")
       + (c.schedule.map { ", η schedule \($0.description)" } ?? "")
+      + (c.gradientClip.map { ", gradients clipped to norm \($0)" } ?? "")
       + ", seed \(c.seed)"
       + (c.standardize ? ", standardized inputs\(train.task == .regression ? " and targets" : "")" : "")
       + "; \(ComputeThreads.count) thread\(ComputeThreads.count == 1 ? "" : "s"), \(ComputeBackend.current)"

@@ -8,8 +8,9 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
   case notFinite(name: String, row: Int, column: Int, value: Double)
   /// An argument outside its range, e.g. a batch size of 0.
   case invalidArgument(name: String, value: String, expected: String)
-  /// Training produced a cost or parameter that is NaN or infinite; the update was not applied.
-  case diverged(step: Int, cost: Double, hint: String)
+  /// Training produced a cost, gradient or parameter that is NaN or infinite; the update was not applied.
+  /// `epoch` (from 1) and `layer` (from 1, the first whose parameters or gradients are not finite) when known.
+  case diverged(epoch: Int? = nil, step: Int, layer: Int? = nil, cost: Double, hint: String)
 
   public var description: String {
     switch self {
@@ -19,8 +20,10 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
       return "\(name), row \(row + 1), column \(column + 1): expected a finite number, found \(value)"
     case let .invalidArgument(name, value, expected):
       return "\(name) = \(value): expected \(expected)"
-    case let .diverged(step, cost, hint):
-      return "training diverged at step \(step): the cost is \(cost); the update was not applied (\(hint))"
+    case let .diverged(epoch, step, layer, cost, hint):
+      let when = (epoch.map { "epoch \($0), " } ?? "") + "step \(step)"
+      let where_ = layer.map { " (layer \($0) is the first whose weights, biases or gradients are not finite)" } ?? ""
+      return "training diverged at \(when): the cost is \(cost.isNaN ? "NaN" : "\(cost)")\(where_); the update was not applied (\(hint))"
     }
   }
 }

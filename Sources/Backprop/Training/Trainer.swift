@@ -21,6 +21,10 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// The L2 penalty and dropout of every step (none by default). Dropout's masks are drawn from the generator of
   /// the epoch, or of ``step(_:inputs:targets:sampleWeights:using:)``.
   public var regularization = Regularization.none
+  /// The largest global gradient norm √(Σ‖∂C/∂W[l]‖² + Σ‖∂C/∂b[l]‖²) a step may take; a larger gradient is scaled
+  /// down to it (PyTorch's `clip_grad_norm_`). nil for none. With it, a gradient that is not finite stops training
+  /// in the step it appears.
+  public var gradientClip: Double?
 
   private var workspace: Workspace<Scalar>?
   private var order: [Int] = []
@@ -233,11 +237,60 @@ public struct Trainer<Scalar: BackpropScalar> {
     let cost = network.cost(workspace, l2: l2)
     guard cost.isFinite else {
       throw BackpropError.diverged(
-        step: step + 1, cost: Double(cost), hint: "try a lower learning rate, or check the data for extreme values")
+        step: step + 1, layer: Self.firstNonFiniteLayer(network, workspace), cost: Double(cost), hint: Self.hint)
     }
     network.backward(workspace, l2: l2)
+    if let gradientClip { try clip(workspace, to: Scalar(gradientClip), network: network, cost: cost) }
     applyGradients(in: workspace, to: &network)
     return cost
+  }
+
+  static var hint: String {
+    "lower the learning rate, clip the gradients (--clip-gradients), or check the data for extreme values"
+  }
+
+  /// Scales every dW and db by c/G when the global norm G exceeds c; a G that is not finite is divergence.
+  private func clip(_ workspace: Workspace<Scalar>, to c: Scalar, network: Network<Scalar>, cost: Scalar) throws {
+    var sum: Scalar = 0
+    for l in network.layers.indices {
+      let w = workspace.dW[l], b = workspace.db[l]
+      for i in 0..<network.layers[l].weights.scalars.count { sum += w[i] * w[i] }
+      for i in 0..<network.layers[l].outputs { sum += b[i] * b[i] }
+    }
+    let norm = sum.squareRoot()
+    guard norm.isFinite else {
+      throw BackpropError.diverged(
+        step: step + 1, layer: Self.firstNonFiniteLayer(network, workspace), cost: Double(cost), hint: Self.hint)
+    }
+    guard norm > c else { return }
+    let scale = c / norm
+    for l in network.layers.indices {
+      let w = workspace.dW[l], b = workspace.db[l]
+      for i in 0..<network.layers[l].weights.scalars.count { w[i] *= scale }
+      for i in 0..<network.layers[l].outputs { b[i] *= scale }
+    }
+  }
+
+  /// The first layer (from 1) whose W or b, or whose gradients in the workspace, hold a NaN or an infinity.
+  /// Loops over buffers, not collections: the check runs after every epoch, which must not allocate even in an
+  /// unoptimized build (a generic collection's iterator may).
+  static func firstNonFiniteLayer(_ network: Network<Scalar>, _ workspace: Workspace<Scalar>?) -> Int? {
+    for l in network.layers.indices {
+      let layer = network.layers[l]
+      let parameters = layer.weights.withUnsafeBufferPointer { hasNonFinite($0.baseAddress!, $0.count) }
+        || layer.biases.withUnsafeBufferPointer { hasNonFinite($0.baseAddress, $0.count) }
+      if parameters { return l + 1 }
+      if let workspace, hasNonFinite(workspace.dW[l], layer.weights.scalars.count) || hasNonFinite(workspace.db[l], layer.outputs) {
+        return l + 1
+      }
+    }
+    return nil
+  }
+
+  private static func hasNonFinite(_ values: UnsafePointer<Scalar>?, _ count: Int) -> Bool {
+    guard let values else { return false }
+    for i in 0..<count where !values[i].isFinite { return true }
+    return false
   }
 
   /// One optimizer step t on every parameter tensor, from the gradients in the workspace's dW and db.

@@ -38,6 +38,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var earlyStopping: Int? = nil
   /// How η changes from epoch to epoch; nil for a constant η.
   public var schedule: LearningRateSchedule? = nil
+  /// The largest global gradient norm a step may take (``Trainer/gradientClip``); nil for no clipping.
+  public var gradientClip: Double? = nil
 
   public init(
     sizes: [Int], activations: [Activation], loss: Loss, initializer: Initializer = .uniformFanIn,
@@ -87,6 +89,9 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
         name: "validation split", value: "\(validationSplit)", expected: "a fraction in [0, 1)")
     }
     try schedule?.validate()
+    if let gradientClip, !(gradientClip.isFinite && gradientClip > 0) {
+      throw BackpropError.invalidArgument(name: "gradient clip", value: "\(gradientClip)", expected: "a finite norm greater than 0")
+    }
     if let earlyStopping {
       guard earlyStopping >= 1 else {
         throw BackpropError.invalidArgument(name: "early stopping patience", value: "\(earlyStopping)", expected: "at least 1 epoch")

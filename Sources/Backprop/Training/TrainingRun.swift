@@ -114,6 +114,10 @@ public struct TrainingRun<Scalar: BackpropScalar> {
   }
 
   /// ``runEpoch()`` with `afterBatch(done, total, cost)` following the epoch batch by batch.
+  ///
+  /// - Throws: `BackpropError.diverged` naming the epoch, the step and, when it can, the layer, as soon as a step's
+  ///   cost (or, with gradient clipping, its gradient) is not finite, a parameter is not finite at the end of the
+  ///   epoch, or the validation cost is not. The epoch is then not counted; go on from the last checkpoint.
   public mutating func runEpoch(afterBatch: (_ done: Int, _ total: Int, _ cost: Scalar) -> Void) throws
     -> EpochReport
   {
@@ -125,9 +129,13 @@ public struct TrainingRun<Scalar: BackpropScalar> {
         settings.learningRate = rate
         trainer!.optimizer = try settings.make()
       }
-      loss = Double(try trainer!.epoch(
-        &network, on: training, batchSize: configuration.batchSize, standardization: standardization,
-        using: &generator, afterBatch: afterBatch))
+      do {
+        loss = Double(try trainer!.epoch(
+          &network, on: training, batchSize: configuration.batchSize, standardization: standardization,
+          using: &generator, afterBatch: afterBatch))
+      } catch BackpropError.diverged(_, let step, let layer, let cost, let hint) {
+        throw BackpropError.diverged(epoch: epoch + 1, step: step, layer: layer, cost: cost, hint: hint)
+      }
     } else {
       let result = try LBFGS(history: 10, maxIterations: Self.lbfgsIterationsPerEpoch)
         .minimize(&network, on: training, standardization: standardization, l2: configuration.l2 ?? 0)
@@ -135,8 +143,19 @@ public struct TrainingRun<Scalar: BackpropScalar> {
       loss = result.costs[0]
       afterBatch(1, 1, Scalar(loss))
     }
-    epoch += 1
+    // A parameter that became NaN or infinite without making a cost so (behind a ReLU, say) is caught here, before
+    // a checkpoint could save it.
+    if let layer = Trainer.firstNonFiniteLayer(network, nil) {
+      throw BackpropError.diverged(
+        epoch: epoch + 1, step: trainer?.step ?? lbfgsIterations, layer: layer, cost: loss, hint: Trainer<Scalar>.hint)
+    }
     let evaluation = try validation.map { try network.evaluate(on: $0, standardization: standardization) }
+    if let evaluation, !evaluation.loss.isFinite {  // outputs that overflow on the held-out samples
+      throw BackpropError.diverged(
+        epoch: epoch + 1, step: trainer?.step ?? lbfgsIterations, cost: evaluation.loss,
+        hint: "the validation cost is not finite: the outputs overflow; " + Trainer<Scalar>.hint)
+    }
+    epoch += 1
     if configuration.earlyStopping != nil, let evaluation, best.map({ evaluation.loss < $0.loss }) ?? true {
       best = BestEpoch(epoch: epoch, loss: evaluation.loss, network: network)
     }
@@ -158,6 +177,7 @@ public struct TrainingRun<Scalar: BackpropScalar> {
     guard configuration.optimizer.kind != .lbfgs else { return nil }
     var trainer = Trainer<Scalar>(optimizer: try configuration.optimizer.make(), state: state, step: step)
     trainer.regularization = try configuration.regularization
+    trainer.gradientClip = configuration.gradientClip
     return trainer
   }
 

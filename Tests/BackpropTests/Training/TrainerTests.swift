@@ -112,11 +112,11 @@ struct TrainerTests {
       }
       Issue.record("expected divergence")
     } catch let error as BackpropError {
-      guard case .diverged(let step, let cost, _) = error else { Issue.record("\(error)"); return }
+      guard case .diverged(_, let step, _, let cost, _) = error else { Issue.record("\(error)"); return }
       #expect(step == trainer.step + 1)
       #expect(!cost.isFinite)
       #expect(network == lastGood)
-      #expect(error.description.contains("lower learning rate"))
+      #expect(error.description.contains("lower the learning rate"))
     }
   }
 
