@@ -483,7 +483,9 @@ private struct CSVParser {
   private func number(_ field: Field, column: Int, name: String) throws -> Float {
     let range = trimmed(field)
     if let value = Self.decimal(bytes[range]), value.isFinite { return value }
-    let shown = field.escapes ? text(field) : String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    // At most 40 characters of the field in a message (a 10 MB field must not make a 10 MB message).
+    let shown = Self.clipped(
+      field.escapes ? text(field) : String(decoding: UnsafeBufferPointer(rebasing: bytes[range.prefix(160)]), as: UTF8.self))
     let location = InputLocation(file: file, line: field.line, column: column + 1)
     if range.isEmpty || isMissing(field) {
       throw DataError.malformed(
@@ -498,11 +500,11 @@ private struct CSVParser {
     if word == "nan" || word == "inf" || word == "infinity" {
       throw DataError.malformed(location, expected: "a finite number in feature '\(name)'", found: "'\(shown)'")
     }
-    let quoted = shown.count > 40 ? shown.prefix(40) + "…" : Substring(shown)
     throw DataError.malformed(
-      location, expected: "a number in feature '\(name)' (features must be numeric)",
-      found: "'\(quoted)'")
+      location, expected: "a number in feature '\(name)' (features must be numeric)", found: "'\(shown)'")
   }
+
+  private static func clipped(_ text: String) -> String { text.count > 40 ? text.prefix(40) + "…" : text }
 
   /// Whether `text` is a decimal number: an optional sign, digits with an optional point (at least one digit),
   /// and an optional exponent `e` or `E` with an optional sign and digits.

@@ -223,4 +223,14 @@ struct CSVReaderTests {
     let file = directory.path + "/none.csv"
     #expect(dataErrorMessage { try CSVReader.read(file, labelColumn: nil) } == "\(file): cannot read: the file does not exist")
   }
+
+  @Test("a 1 MB field gets a short message: the field is clipped to 40 characters, whatever its length")
+  func hugeField() throws {
+    for field in [String(repeating: "2", count: 1_000_000), String(repeating: "x", count: 1_000_000)] {
+      let (text, _) = try message("a,b,label\n1,\(field),x\n")
+      let found = try #require(text)
+      #expect(found.count < 300, "\(found.prefix(200))")
+      #expect(found.contains("'\(field.prefix(40))…'"))
+    }
+  }
 }
