@@ -12,15 +12,13 @@
 
 enum { MC_GEMV = 64 };
 
-// acc[r] = Σ_p op(A)[i0 + r, p0 + p]·x[p] for r < rows, p < kc, one fmaf chain per row.
-static void gemv_block_generic(int transpose_a, const float *a, int lda, int i0, int rows, int p0, int kc,
-                               const float *x, float *acc) {
+// ---- A not transposed: each row of A dotted with x ----
+
+// acc[r] = Σ_p A[i0 + r, p0 + p]·x[p] for r < rows, p < kc, one fmaf chain per row.
+static void rows_block_generic(const float *a, int lda, int i0, int rows, int p0, int kc, const float *x, float *acc) {
   for (int r = 0; r < rows; r++) {
     float sum = 0;
-    for (int p = 0; p < kc; p++) {
-      float value = transpose_a ? a[(size_t)(p0 + p) * lda + i0 + r] : a[(size_t)(i0 + r) * lda + p0 + p];
-      sum = fmaf(value, x[p], sum);
-    }
+    for (int p = 0; p < kc; p++) sum = fmaf(a[(size_t)(i0 + r) * lda + p0 + p], x[p], sum);
     acc[r] = sum;
   }
 }
@@ -43,103 +41,57 @@ static inline __m256 load_column(const float *base, size_t lda) {
                        base[lda], base[0]);
 }
 
-// The same sums, eight rows in each ymm register. Each register is one chain of dependent multiply-adds, whose
-// latency would bound a lone chain, so several blocks of rows run side by side: up to eight with A transposed (a
-// column of op(A) is a contiguous load), two with A not transposed (each 8 × 8 block is loaded row by row and
-// transposed in registers, which keeps the shuffle units busy too).
+// The same sums, eight rows in each ymm register: two blocks of 8 rows side by side (two chains, to cover the
+// multiply-add latency), each 8 × 8 block of A loaded row by row and transposed in registers.
 __attribute__((target("avx2,fma")))
-static void gemv_block_avx2(int transpose_a, const float *a, int lda, int i0, int rows, int p0, int kc,
-                            const float *x, float *acc) {
+static void rows_block_avx2(const float *a, int lda, int i0, int rows, int p0, int kc, const float *x, float *acc) {
   int r = 0;
-  if (transpose_a) {
-    const float *base = a + (size_t)p0 * lda + i0;
-    for (; r + 64 <= rows; r += 64) {  // eight chains: enough to cover the multiply-add latency on two ports
-      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-      __m256 s4 = _mm256_setzero_ps(), s5 = _mm256_setzero_ps(), s6 = _mm256_setzero_ps(), s7 = _mm256_setzero_ps();
-      for (int p = 0; p < kc; p++) {
-        const float *column = base + (size_t)p * lda + r;
-        __m256 xp = _mm256_broadcast_ss(x + p);
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(column), xp, s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 8), xp, s1);
-        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 16), xp, s2);
-        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 24), xp, s3);
-        s4 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 32), xp, s4);
-        s5 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 40), xp, s5);
-        s6 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 48), xp, s6);
-        s7 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 56), xp, s7);
+  size_t stride = (size_t)lda;
+  for (; r + 16 <= rows; r += 16) {
+    const float *base0 = a + (size_t)(i0 + r) * lda + p0, *base1 = base0 + 8 * stride;
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), c0[8], c1[8];
+    int p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      load_transposed(base0 + p, stride, c0);
+      load_transposed(base1 + p, stride, c1);
+      for (int t = 0; t < 8; t++) {
+        __m256 xp = _mm256_broadcast_ss(x + p + t);
+        s0 = _mm256_fmadd_ps(c0[t], xp, s0);
+        s1 = _mm256_fmadd_ps(c1[t], xp, s1);
       }
-      _mm256_storeu_ps(acc + r, s0); _mm256_storeu_ps(acc + r + 8, s1);
-      _mm256_storeu_ps(acc + r + 16, s2); _mm256_storeu_ps(acc + r + 24, s3);
-      _mm256_storeu_ps(acc + r + 32, s4); _mm256_storeu_ps(acc + r + 40, s5);
-      _mm256_storeu_ps(acc + r + 48, s6); _mm256_storeu_ps(acc + r + 56, s7);
     }
-    for (; r + 32 <= rows; r += 32) {
-      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-      for (int p = 0; p < kc; p++) {
-        const float *column = base + (size_t)p * lda + r;
-        __m256 xp = _mm256_broadcast_ss(x + p);
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(column), xp, s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 8), xp, s1);
-        s2 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 16), xp, s2);
-        s3 = _mm256_fmadd_ps(_mm256_loadu_ps(column + 24), xp, s3);
-      }
-      _mm256_storeu_ps(acc + r, s0); _mm256_storeu_ps(acc + r + 8, s1);
-      _mm256_storeu_ps(acc + r + 16, s2); _mm256_storeu_ps(acc + r + 24, s3);
+    for (; p < kc; p++) {
+      __m256 xp = _mm256_broadcast_ss(x + p);
+      s0 = _mm256_fmadd_ps(load_column(base0 + p, stride), xp, s0);
+      s1 = _mm256_fmadd_ps(load_column(base1 + p, stride), xp, s1);
     }
-    for (; r + 8 <= rows; r += 8) {
-      __m256 s = _mm256_setzero_ps();
-      for (int p = 0; p < kc; p++) {
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(base + (size_t)p * lda + r), _mm256_broadcast_ss(x + p), s);
-      }
-      _mm256_storeu_ps(acc + r, s);
-    }
-  } else {
-    size_t stride = (size_t)lda;
-    for (; r + 16 <= rows; r += 16) {
-      const float *base0 = a + (size_t)(i0 + r) * lda + p0, *base1 = base0 + 8 * stride;
-      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), c0[8], c1[8];
-      int p = 0;
-      for (; p + 8 <= kc; p += 8) {
-        load_transposed(base0 + p, stride, c0);
-        load_transposed(base1 + p, stride, c1);
-        for (int t = 0; t < 8; t++) {
-          __m256 xp = _mm256_broadcast_ss(x + p + t);
-          s0 = _mm256_fmadd_ps(c0[t], xp, s0);
-          s1 = _mm256_fmadd_ps(c1[t], xp, s1);
-        }
-      }
-      for (; p < kc; p++) {
-        __m256 xp = _mm256_broadcast_ss(x + p);
-        s0 = _mm256_fmadd_ps(load_column(base0 + p, stride), xp, s0);
-        s1 = _mm256_fmadd_ps(load_column(base1 + p, stride), xp, s1);
-      }
-      _mm256_storeu_ps(acc + r, s0);
-      _mm256_storeu_ps(acc + r + 8, s1);
-    }
-    for (; r + 8 <= rows; r += 8) {
-      const float *base = a + (size_t)(i0 + r) * lda + p0;
-      __m256 s = _mm256_setzero_ps(), c[8];
-      int p = 0;
-      for (; p + 8 <= kc; p += 8) {
-        load_transposed(base + p, stride, c);
-        for (int t = 0; t < 8; t++) s = _mm256_fmadd_ps(c[t], _mm256_broadcast_ss(x + p + t), s);
-      }
-      for (; p < kc; p++) s = _mm256_fmadd_ps(load_column(base + p, stride), _mm256_broadcast_ss(x + p), s);
-      _mm256_storeu_ps(acc + r, s);
-    }
+    _mm256_storeu_ps(acc + r, s0);
+    _mm256_storeu_ps(acc + r + 8, s1);
   }
-  gemv_block_generic(transpose_a, a, lda, i0 + r, rows - r, p0, kc, x, acc + r);
+  for (; r + 8 <= rows; r += 8) {
+    const float *base = a + (size_t)(i0 + r) * lda + p0;
+    __m256 s = _mm256_setzero_ps(), c[8];
+    int p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      load_transposed(base + p, stride, c);
+      for (int t = 0; t < 8; t++) s = _mm256_fmadd_ps(c[t], _mm256_broadcast_ss(x + p + t), s);
+    }
+    for (; p < kc; p++) s = _mm256_fmadd_ps(load_column(base + p, stride), _mm256_broadcast_ss(x + p), s);
+    _mm256_storeu_ps(acc + r, s);
+  }
+  rows_block_generic(a, lda, i0 + r, rows - r, p0, kc, x, acc + r);
 }
 #endif
 
-// ---- Inputs with many zeros, A transposed: op(A)·x = Σ_p x[p]·(row p of A), only over the nonzero x[p] ----
+// ---- A transposed: op(A)·x = Σ_p x[p]·(row p of A), over a list of the p of a block ----
 //
-// Inference one image at a time reads every weight of the first layer for every image; MNIST digits are about 80 %
-// background, so skipping the zero pixels skips most of that traffic. The sums keep bp_sgemm's k-blocks, order and
-// merge; see bp_sgemv_t_sparse_x in the header for why the bits match for finite A.
+// The list is every p of the block, or only those whose x[p] is not zero (bp_sgemv_t_sparse_x): inference one image
+// at a time reads every weight of the first layer for every image, and MNIST digits are about 80 % background, so
+// skipping the zero pixels skips most of that traffic. The sums keep bp_sgemm's k-blocks, order and merge; see
+// bp_sgemv_t_sparse_x in the header for why the bits match for finite A.
 
 // acc[r] = Σ_q a[index[q]·lda + i0 + r]·value[q] for r < rows, one fmaf chain per row.
-static void sparse_block_generic(const float *a, int lda, int i0, int rows, const int *index, const float *value,
+static void listed_block_generic(const float *a, int lda, int i0, int rows, const int *index, const float *value,
                                  int count, float *acc) {
   for (int r = 0; r < rows; r++) {
     float sum = 0;
@@ -149,10 +101,11 @@ static void sparse_block_generic(const float *a, int lda, int i0, int rows, cons
 }
 
 #if defined(__x86_64__)
-// The same sums, eight rows per ymm register, as many chains side by side as the dense transposed path runs:
-// 8·chains rows from r, one chain of multiply-adds per 8 rows. Inlined with a constant `chains`, its loops unroll.
+// The same sums, eight rows per ymm register, 8·chains rows from r, one chain of multiply-adds per 8 rows: eight
+// chains side by side cover the multiply-add latency on two ports. Inlined with a constant `chains`, its loops
+// unroll.
 __attribute__((target("avx2,fma"), always_inline))
-static inline void sparse_chains(const float *a, int lda, int r, const int *index, const float *value, int count,
+static inline void listed_chains(const float *a, int lda, int r, const int *index, const float *value, int count,
                                  float *acc, const int chains) {
   __m256 s[8];
   for (int t = 0; t < chains; t++) s[t] = _mm256_setzero_ps();
@@ -165,13 +118,13 @@ static inline void sparse_chains(const float *a, int lda, int r, const int *inde
 }
 
 __attribute__((target("avx2,fma")))
-static void sparse_block_avx2(const float *a, int lda, int i0, int rows, const int *index, const float *value,
+static void listed_block_avx2(const float *a, int lda, int i0, int rows, const int *index, const float *value,
                               int count, float *acc) {
   int r = 0;
-  for (; r + 64 <= rows; r += 64) sparse_chains(a, lda, i0 + r, index, value, count, acc + r, 8);
-  for (; r + 32 <= rows; r += 32) sparse_chains(a, lda, i0 + r, index, value, count, acc + r, 4);
-  for (; r + 8 <= rows; r += 8) sparse_chains(a, lda, i0 + r, index, value, count, acc + r, 1);
-  sparse_block_generic(a, lda, i0 + r, rows - r, index, value, count, acc + r);
+  for (; r + 64 <= rows; r += 64) listed_chains(a, lda, i0 + r, index, value, count, acc + r, 8);
+  for (; r + 32 <= rows; r += 32) listed_chains(a, lda, i0 + r, index, value, count, acc + r, 4);
+  for (; r + 8 <= rows; r += 8) listed_chains(a, lda, i0 + r, index, value, count, acc + r, 1);
+  listed_block_generic(a, lda, i0 + r, rows - r, index, value, count, acc + r);
 }
 #endif
 
@@ -194,7 +147,7 @@ static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
   for (int p0 = 0; p0 < g->k; p0 += depth) {
     int kc = g->k - p0 < depth ? g->k - p0 : depth, count = 0;
     float beta = p0 == 0 ? g->beta : 1;
-    for (int p = p0; p < p0 + kc; p++) {  // the block of x, contiguous; only its nonzeros when skipping zeros
+    for (int p = p0; p < p0 + kc; p++) {  // the block of x, contiguous, and its list: only nonzeros when skipping zeros
       float xp = g->x[(size_t)p * g->incx];
       index[count] = p;
       value[count] = xp;
@@ -202,18 +155,18 @@ static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
     }
     for (int i0 = row_begin; i0 < row_end; i0 += MC_GEMV) {
       int rows = row_end - i0 < MC_GEMV ? row_end - i0 : MC_GEMV;
-      if (g->skip_zeros) {
+      if (g->transpose_a) {
 #if defined(__x86_64__)
-        if (avx2) sparse_block_avx2(g->a, g->lda, i0, rows, index, value, count, acc);
+        if (avx2) listed_block_avx2(g->a, g->lda, i0, rows, index, value, count, acc);
         else
 #endif
-        sparse_block_generic(g->a, g->lda, i0, rows, index, value, count, acc);
-      } else {
+        listed_block_generic(g->a, g->lda, i0, rows, index, value, count, acc);
+      } else {  // (zeros are skipped only with A transposed, so the list here is all of the block)
 #if defined(__x86_64__)
-        if (avx2) gemv_block_avx2(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, value, acc);
+        if (avx2) rows_block_avx2(g->a, g->lda, i0, rows, p0, kc, value, acc);
         else
 #endif
-        gemv_block_generic(g->transpose_a, g->a, g->lda, i0, rows, p0, kc, value, acc);
+        rows_block_generic(g->a, g->lda, i0, rows, p0, kc, value, acc);
       }
       for (int r = 0; r < rows; r++) {
         float *out = g->c + (size_t)(i0 + r) * g->ldc;

@@ -93,14 +93,19 @@ struct adam_call {
   float beta1, beta2, epsilon, step_size, correction2;
 };
 
-// Part `part` updates its own range of elements (a multiple of 64 long), so threads never share a cache line.
+// Part `part` of `parts` updates its own range of the n elements, a multiple of 64 long, so threads never share a
+// cache line: sets *begin and returns the count (0 for an empty part).
+static size_t part_range(size_t n, int part, int parts, size_t *begin) {
+  size_t blocks = (n + 63) / 64, end = blocks * (part + 1) / parts * 64;
+  *begin = blocks * part / parts * 64;
+  if (end > n) end = n;
+  return *begin < end ? end - *begin : 0;
+}
+
 static void adam_part(void *context, int part, int parts) {
   const struct adam_call *a = context;
-  size_t blocks = (a->n + 63) / 64;
-  size_t begin = blocks * part / parts * 64, end = blocks * (part + 1) / parts * 64;
-  if (end > a->n) end = a->n;
-  if (begin >= end) return;
-  size_t count = end - begin;
+  size_t begin, count = part_range(a->n, part, parts, &begin);
+  if (count == 0) return;
 #if defined(__x86_64__)
   if (bp_isa_active() == BP_ISA_AVX2) {
     adam_avx2(count, a->w + begin, a->g + begin, a->m + begin, a->v + begin, a->beta1, a->beta2, a->epsilon,
@@ -126,14 +131,10 @@ struct sgd_momentum_call {
   int nesterov;
 };
 
-// As adam_part: each part its own range, a multiple of 64 elements long.
 static void sgd_momentum_part(void *context, int part, int parts) {
   const struct sgd_momentum_call *a = context;
-  size_t blocks = (a->n + 63) / 64;
-  size_t begin = blocks * part / parts * 64, end = blocks * (part + 1) / parts * 64;
-  if (end > a->n) end = a->n;
-  if (begin >= end) return;
-  size_t count = end - begin;
+  size_t begin, count = part_range(a->n, part, parts, &begin);
+  if (count == 0) return;
 #if defined(__x86_64__)
   if (bp_isa_active() == BP_ISA_AVX2) {
     sgd_momentum_avx2(count, a->w + begin, a->g + begin, a->v + begin, a->eta, a->momentum, a->nesterov);

@@ -37,15 +37,7 @@ struct EvaluateCommand: ParsableCommand {
       throw ValidationError("--data: \(model) was trained on CSV data\(saved?.data.map { " (\($0))" } ?? ""); give the file to evaluate on")
     }
     let path = try DataLoading.resolve(data ?? saved?.test)
-    let raw: Dataset
-    if file.input.task != nil, labelColumn == nil {
-      // A model trained with --target: its target columns, task, classes and missing-value handling.
-      raw = try TabularData.like(file.input, classNames: file.classNames, path: path, withTargets: true)
-    } else {
-      raw = try DataLoading.labelled(
-        path, split: IDXReader.Split(rawValue: split)!, labelColumn: labelColumn ?? file.input.labelColumn,
-        classNames: file.classNames.isEmpty ? nil : file.classNames).0
-    }
+    let raw = try DataLoading.labelled(path, like: file, split: IDXReader.Split(rawValue: split)!, labelColumn: labelColumn)
     let evaluation = try file.network.evaluate(on: file.input.prepare(raw), standardization: file.input.standardization)
     if json {
       try Output.json(EvaluationReport.JSON(evaluation))

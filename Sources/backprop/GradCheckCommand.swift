@@ -281,15 +281,8 @@ struct SavedModel {
       throw ValidationError("--data: \(path) was trained on CSV data and records no file; give one")
     }
     let dataPath = try DataLoading.resolve(options.data ?? csvDefault)
-    let raw: Dataset
-    if file.input.task != nil, options.labelColumn == nil {
-      raw = try TabularData.like(file.input, classNames: file.classNames, path: dataPath, withTargets: true)
-    } else {
-      raw = try DataLoading.labelled(
-        dataPath, split: IDXReader.Split(rawValue: options.split ?? "test")!,
-        labelColumn: options.labelColumn ?? file.input.labelColumn,
-        classNames: file.classNames.isEmpty ? nil : file.classNames).0
-    }
+    let raw = try DataLoading.labelled(
+      dataPath, like: file, split: IDXReader.Split(rawValue: options.split ?? "test")!, labelColumn: options.labelColumn)
     data = try file.input.prepare(raw)
   }
 

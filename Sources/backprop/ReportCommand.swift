@@ -46,7 +46,7 @@ struct ReportCommand: ParsableCommand {
     var evaluation: (title: String, value: Evaluation)?
     var evaluationData: Dataset?
     if let path = evaluationPath {
-      let raw = try Self.labelled(path, like: file, split: .test)
+      let raw = try DataLoading.labelled(path, like: file, split: .test)
       let trainingFile = data == nil && saved?.test == nil && !DataLoading.isDirectory(path)
       evaluation = ("\((path as NSString).lastPathComponent)\(trainingFile ? " (the training data)" : "")", try file.network.evaluate(
         on: file.input.prepare(raw), standardization: file.input.standardization))
@@ -55,7 +55,7 @@ struct ReportCommand: ParsableCommand {
     // The training data, for a 2-feature classifier's decision boundary.
     var trainingData: Dataset?
     if file.input.features == 2, let path = saved?.data, FileManager.default.fileExists(atPath: path) {
-      trainingData = try Self.labelled(path, like: file, split: .train)
+      trainingData = try DataLoading.labelled(path, like: file, split: .train)
     }
     let shape = file.network.sizes.map(String.init).joined(separator: "-")
     var summary = [("network", "\(shape), \(file.network.layers.map(\.activation.rawValue).joined(separator: " → ")), \(file.network.loss.rawValue)")]
@@ -72,15 +72,5 @@ struct ReportCommand: ParsableCommand {
     ).html()
     try writeAtomically(Array(html.utf8), to: output)
     print("Wrote the report of \(model) to \(output)")
-  }
-
-  /// Labelled data read as `file`'s model was trained: its targets, task, classes and scaling.
-  static func labelled(_ path: String, like file: ModelFile<Float>, split: IDXReader.Split) throws -> Dataset {
-    if file.input.task != nil, !DataLoading.isDirectory(path) {
-      return try TabularData.like(file.input, classNames: file.classNames, path: path, withTargets: true)
-    }
-    return try DataLoading.labelled(
-      path, split: split, labelColumn: file.input.labelColumn,
-      classNames: file.classNames.isEmpty ? nil : file.classNames).0
   }
 }

@@ -45,6 +45,20 @@ enum DataLoading {
     return (data, name)
   }
 
+  /// Labelled data read the way `file`'s model was trained: for a model trained with `--target`, by its target
+  /// columns, task, classes and missing-value handling; otherwise as above with the model's label column and
+  /// classes. A `labelColumn` given overrides the model's and reads the file as a plain labelled CSV.
+  static func labelled(
+    _ path: String, like file: ModelFile<Float>, split: IDXReader.Split, labelColumn: String? = nil
+  ) throws -> Dataset {
+    if file.input.task != nil, labelColumn == nil, !isDirectory(path) {
+      return try TabularData.like(file.input, classNames: file.classNames, path: path, withTargets: true)
+    }
+    return try labelled(
+      path, split: split, labelColumn: labelColumn ?? file.input.labelColumn,
+      classNames: file.classNames.isEmpty ? nil : file.classNames).0
+  }
+
   static func parseColumn(_ text: String) -> CSVReader.LabelColumn {
     Int(text).map { .index($0) } ?? .name(text)
   }
