@@ -36,19 +36,29 @@ let package = Package(
     ),
 
     // MARK: Command-line tool
-    .executableTarget(
-      name: "backprop",
+    // The commands, as a library so that the tests and the fuzzer link them; `backprop` only calls main().
+    .target(
+      name: "BackpropCLI",
       dependencies: [
         "Backprop",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    .executableTarget(name: "backprop", dependencies: ["BackpropCLI"]),
 
     // MARK: Benchmarks
     .executableTarget(
       name: "backprop-bench",
       dependencies: ["Backprop", "CBackpropKernels"],
       path: "Benchmarks/backprop-bench"
+    ),
+
+    // MARK: Fuzzing
+    // The parsers' fuzz targets: replays inputs in any build; Scripts/fuzz.sh builds it with libFuzzer.
+    .executableTarget(
+      name: "backprop-fuzz",
+      dependencies: ["Backprop", "BackpropCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      path: "Fuzz/backprop-fuzz"
     ),
 
     // MARK: Tests

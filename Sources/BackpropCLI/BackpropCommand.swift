@@ -2,11 +2,12 @@ import ArgumentParser
 import Backprop
 
 /// The `backprop` command: trains, checks and explains feed-forward networks.
-@main
-struct BackpropCommand: ParsableCommand {
+public struct BackpropCommand: ParsableCommand {
+  public init() {}
+
   static let version = "0.1.0"
 
-  static let configuration = CommandConfiguration(
+  public static let configuration = CommandConfiguration(
     commandName: "backprop",
     abstract: "Train feed-forward neural networks by backpropagation, and see it done number by number.",
     version: version,
@@ -18,7 +19,7 @@ struct BackpropCommand: ParsableCommand {
   /// `backprop --version` prints ``versionLine``; everything else goes to the argument parser. The line is made
   /// here rather than in `configuration`, so that other commands do not open OpenBLAS to build a string they never
   /// print.
-  static func main() {
+  public static func main() {
     if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
       print(versionLine)
       return
