@@ -75,7 +75,7 @@ let package = Package(
       name: "BackpropTests",
       dependencies: ["Backprop", "BackpropTestSupport", "CBackpropKernels", "CAllocationCounter"]
     ),
-    .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "Backprop", "BackpropTestSupport"]),
+    .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "backprop-fuzz", "Backprop", "BackpropTestSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -26,6 +26,8 @@ mkdir -p ".build-fuzz/corpus/$target" .build-fuzz/artifacts
 dictionary=()
 [ -f "Fuzz/Dictionaries/$target.dict" ] && dictionary=(-dict="Fuzz/Dictionaries/$target.dict")
 case $target in cli) max_len=512 ;; *) max_len=8192 ;; esac
+# Swift's own crash backtracer would run inside AddressSanitizer's report; libFuzzer prints the stack.
+export SWIFT_BACKTRACE=enable=no
 exec .build-fuzz/release/backprop-fuzz "$target" ".build-fuzz/corpus/$target" "Fuzz/Corpus/$target" \
   "${dictionary[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
   -max_len="$max_len" -artifact_prefix=".build-fuzz/artifacts/$target-" -print_final_stats=1 "$@"

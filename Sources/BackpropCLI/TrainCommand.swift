@@ -121,7 +121,7 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Where to save the trained model (safetensors). Default: model.safetensors, or the --resume file.")
   var out: String?
 
-  @Option(help: "Where to write a checkpoint after every epoch (default: the --out file).")
+  @Option(help: "Where to write a checkpoint after every epoch (default: the --out file). {epoch} in the name keeps one file per epoch: --checkpoint 'runs/epoch-{epoch}.safetensors'.")
   var checkpoint: String?
 
   @Option(help: "Append one JSON object per epoch to this file (JSON Lines), with each layer's weight and gradient norms.")
@@ -184,7 +184,9 @@ struct TrainCommand: ParsableCommand {
     if layers != nil, hidden != nil { throw ValidationError("--layers and --hidden: give one or the other") }
     if let layers { _ = try Arguments.sizes(layers, option: "--layers") }
     if let hidden { _ = try Arguments.sizes(hidden, option: "--hidden", minimumCount: 1) }
-    for path in [output, checkpoint, history, report].compactMap({ $0 }) { try Files.checkWritable(path) }
+    for path in [output, checkpoint.map { Self.checkpointPath($0, epoch: 1) }, history, report].compactMap({ $0 }) {
+      try Files.checkWritable(path)
+    }
   }
 
   /// --target, --task, --missing and --early-stopping.
@@ -360,8 +362,12 @@ struct TrainCommand: ParsableCommand {
       configuration.sampleWeightColumn = sampleWeight
       run = try TrainingRun(configuration: configuration, data: train)
     }
-    let checkpointPath = checkpoint ?? out
-    let interruption = Interruption(checkpoint: checkpointPath, history: history, epoch: resumed == nil ? nil : run.epoch)
+    let checkpointPattern = checkpoint ?? out
+    // What killed runs left (their checkpoint writes cut short); a run resumed after its last epoch writes nothing
+    // that would clear them.
+    for path in Set([out, checkpointPattern]) { removeAbandonedWrites(of: path) }
+    func checkpointPath(_ epoch: Int) -> String { Self.checkpointPath(checkpointPattern, epoch: epoch) }
+    let interruption = Interruption(checkpoint: checkpointPattern, history: history, epoch: resumed == nil ? nil : run.epoch)
     interruption.install()
 
     let config = run.configuration
@@ -390,7 +396,7 @@ struct TrainCommand: ParsableCommand {
         progress.clear()
         guard case .diverged = error else { throw error }
         let kept = run.epoch > 0 || resumed != nil
-          ? "the last good checkpoint, epoch \(run.epoch), is \(checkpointPath) (go on from it with a lower learning rate)"
+          ? "the last good checkpoint, epoch \(run.epoch), is \(checkpointPath(run.epoch)) (go on from it with a lower learning rate)"
           : "nothing was saved: it diverged in the first epoch"
         FileHandle.standardError.write(Data("Error: \(error)\n\(kept)\n".utf8))
         throw ExitCode.failure
@@ -399,16 +405,18 @@ struct TrainCommand: ParsableCommand {
       lastTest = report.validation == nil
         ? try testSet.map { try run.network.evaluate(on: $0, standardization: run.standardization) } : nil
       let seconds = (ContinuousClock.now - started).seconds
-      try run.checkpoint(classNames: train.classNames, input: input).write(to: checkpointPath)
-      interruption.completed(epoch: report.epoch)
-      say(epochLine(report, test: lastTest, epochs: config.epochs, scheduled: config.schedule != nil, seconds: seconds))
       let record = HistoryFile.Epoch(
         epoch: report.epoch, trainLoss: report.trainingLoss, seconds: seconds,
         valLoss: report.validation?.loss, valAccuracy: report.validation?.accuracy,
         testLoss: lastTest?.loss, testAccuracy: lastTest?.accuracy,
         weightNorms: report.layerNorms?.weights, gradientNorms: report.layerNorms?.gradients)
       records.append(record)
+      // The history first: a run killed between the two writes resumes from the previous checkpoint and drops
+      // this record, where the other order would lose it for good.
       try historyFile?.append(record)
+      try run.checkpoint(classNames: train.classNames, input: input).write(to: checkpointPath(report.epoch))
+      interruption.completed(epoch: report.epoch)
+      say(epochLine(report, test: lastTest, epochs: config.epochs, scheduled: config.schedule != nil, seconds: seconds))
     }
 
     var savedEpoch = run.epoch
@@ -419,7 +427,7 @@ struct TrainCommand: ParsableCommand {
       if best != run.epoch { lastTest = nil }
       savedEpoch = best
     }
-    if checkpointPath != out || resumed == nil && config.epochs == 0 || savedEpoch != run.epoch {
+    if checkpointPattern != out || resumed == nil && config.epochs == 0 || savedEpoch != run.epoch {
       try run.checkpoint(classNames: train.classNames, input: input).write(to: out)
     }
     var final: (title: String, value: Evaluation)?
@@ -453,7 +461,12 @@ struct TrainCommand: ParsableCommand {
       say("Wrote the training report to \(report)")
     }
     print((quiet ? "" : "\n") + "Saved the model after epoch \(savedEpoch) to \(out)"
-          + (checkpointPath != out ? " (checkpoints in \(checkpointPath))" : ""))
+          + (checkpointPattern != out ? " (checkpoints in \(checkpointPattern))" : ""))
+  }
+
+  /// The checkpoint file for `epoch`: `pattern` with `{epoch}` replaced by the number.
+  static func checkpointPath(_ pattern: String, epoch: Int) -> String {
+    pattern.replacingOccurrences(of: "{epoch}", with: String(epoch))
   }
 
   // MARK: Setting up
@@ -640,7 +653,8 @@ final class Interruption: @unchecked Sendable {  // `lock` guards `epoch`, the o
   private let history: String?
   private var sources: [DispatchSourceSignal] = []
 
-  /// `epoch`: the epoch the checkpoint holds already (a resumed run), or nil.
+  /// `checkpoint`: `--checkpoint` (or `--out`), `{epoch}` included; `epoch`: the epoch saved already (a resumed
+  /// run), or nil.
   init(checkpoint: String, history: String?, epoch: Int?) {
     self.checkpoint = checkpoint
     self.history = history
@@ -658,8 +672,11 @@ final class Interruption: @unchecked Sendable {  // `lock` guards `epoch`, the o
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler { [self] in
         let epoch = lock.withLock { self.epoch }
-        let command = "backprop train --resume \(checkpoint)" + (history.map { " --history \($0)" } ?? "")
-        let message = epoch.map { "\ninterrupted; \(checkpoint) holds epoch \($0): go on with `\(command)`\n" }
+        let message = epoch.map { epoch in
+          let file = TrainCommand.checkpointPath(checkpoint, epoch: epoch)
+          let command = "backprop train --resume \(file)" + (history.map { " --history \($0)" } ?? "")
+          return "\ninterrupted; \(file) holds epoch \(epoch): go on with `\(command)`\n"
+        }
           ?? "\ninterrupted before the first epoch ended; nothing was saved\n"
         FileHandle.standardError.write(Data(message.utf8))
         exit(130)

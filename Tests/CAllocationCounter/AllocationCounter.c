@@ -6,7 +6,14 @@
 #include "CAllocationCounter.h"
 #include <errno.h>  // first, for its system's feature macros (__GLIBC__)
 
-#if defined(__linux__) && defined(__GLIBC__)
+// Sanitizers (swift test --sanitize=address or thread) bring their own malloc, which this must not replace.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define BP_SANITIZED 1
+#endif
+#endif
+
+#if defined(__linux__) && defined(__GLIBC__) && !defined(BP_SANITIZED)
 
 #include <stdatomic.h>
 #include <stddef.h>

@@ -139,8 +139,13 @@ private struct CSVParser {
   var position = 0
   /// The line `position` is on, from 1.
   var line = 1
-  /// The fields of the row `nextRow()` read last.
+  /// The fields of the row `nextRow()` read last, at most `fieldLimit` of them.
   var fields: [Field] = []
+  /// How many fields the row `nextRow()` read last has, kept or not.
+  var fieldCount = 0
+  /// The most fields of a row kept in `fields`: once the header is read, one more than it has, so that a line of
+  /// ten million commas costs no more memory than a good row.
+  var fieldLimit = Int.max
 
   init(bytes: UnsafeBufferPointer<UInt8>, file: String) {
     self.bytes = bytes
@@ -156,12 +161,13 @@ private struct CSVParser {
         InputLocation(file: file, line: 1), expected: "a header row of column names", found: "an empty file")
     }
     let header = fields.map { text($0) }
+    fieldLimit = header.count + 1
     let firstDataLine = line
     let targets = try options.targets.map { try labelIndex($0, header: header, line: headerLine)! }
     if let twice = targets.indices.first(where: { targets[..<$0].contains(targets[$0]) }) {
       throw DataError.malformed(
         InputLocation(file: file, line: headerLine), expected: "each target column once",
-        found: "'\(header[targets[twice]])' twice")
+        found: "\(quotedExcerpt(header[targets[twice]])) twice")
     }
     let featureColumns = header.indices.filter { !targets.contains($0) }
     if !targets.isEmpty, featureColumns.isEmpty {
@@ -180,10 +186,10 @@ private struct CSVParser {
     var missingCells: [Int] = []  // positions in `values` to fill
     var count = 0
     rows: while let row = try nextRow() {
-      guard fields.count == header.count else {
+      guard fieldCount == header.count else {
         throw DataError.malformed(
           InputLocation(file: file, line: row), expected: "\(header.count) fields as in the header",
-          found: "\(fields.count)")
+          found: "\(fieldCount)")
       }
       let rowStart = values.count
       for column in featureColumns {
@@ -213,7 +219,7 @@ private struct CSVParser {
           }
           throw DataError.malformed(
             InputLocation(file: file, line: field.line, column: column + 1),
-            expected: "a value for the target '\(header[column])'", found: name.isEmpty ? "an empty field" : "'\(name)'")
+            expected: "a value for the target \(quotedExcerpt(header[column]))", found: name.isEmpty ? "an empty field" : quotedExcerpt(name))
         }
         targetFields.append((name, field.line))
       }
@@ -274,21 +280,21 @@ private struct CSVParser {
   /// The task the target columns' texts suggest, and why.
   private static func inferTask(_ fields: [(text: String, line: Int)], names: [String]) -> (Task, String) {
     let columns = names.count
-    let quoted = list(names)
+    let listed = list(names)
     let numbers = fields.map { isDecimal($0.text.utf8) ? Double($0.text) : nil }
     if columns > 1 {
-      if numbers.allSatisfy({ $0 == 0 || $0 == 1 }) { return (.multiLabel, "\(columns) target columns \(quoted) of 0s and 1s") }
-      return (.regression, "\(columns) target columns \(quoted) of numbers")
+      if numbers.allSatisfy({ $0 == 0 || $0 == 1 }) { return (.multiLabel, "\(columns) target columns \(listed) of 0s and 1s") }
+      return (.regression, "\(columns) target columns \(listed) of numbers")
     }
     guard numbers.allSatisfy({ $0 != nil }) else {
       let text = fields.first { !isDecimal($0.text.utf8) }!
-      return (.classification, "'\(names[0])' holds text ('\(text.text)' on line \(text.line))")
+      return (.classification, "\(quotedExcerpt(names[0])) holds text (\(quotedExcerpt(text.text)) on line \(text.line))")
     }
     let distinct = Set(numbers.map { $0! })
     if distinct.allSatisfy({ $0 == $0.rounded() }) && distinct.count <= 20 {
-      return (.classification, "'\(names[0])' holds \(distinct.count) distinct whole numbers")
+      return (.classification, "\(quotedExcerpt(names[0])) holds \(distinct.count) distinct whole numbers")
     }
-    return (.regression, "'\(names[0])' holds numbers with \(distinct.count) distinct values")
+    return (.regression, "\(quotedExcerpt(names[0])) holds numbers with \(distinct.count) distinct values")
   }
 
   /// Gives `dataset` the targets read from `fields` (row after row, one per column) for `task`.
@@ -313,7 +319,7 @@ private struct CSVParser {
         if let index = classIndex[field.text] {
           labels.append(index)
         } else if let given {
-          throw DataError.malformed(location(i), expected: "one of the classes \(Self.list(given))", found: "'\(field.text)'")
+          throw DataError.malformed(location(i), expected: "one of the classes \(Self.list(given))", found: quotedExcerpt(field.text))
         } else {
           classIndex[field.text] = classNames.count
           labels.append(classNames.count)
@@ -333,9 +339,9 @@ private struct CSVParser {
           throw DataError.malformed(
             location(i),
             expected: task == .regression
-              ? "a finite number for the regression target '\(names[i % names.count])'"
-              : "0 or 1 for the label '\(names[i % names.count])'",
-            found: "'\(field.text)'")
+              ? "a finite number for the regression target \(quotedExcerpt(names[i % names.count]))"
+              : "0 or 1 for the label \(quotedExcerpt(names[i % names.count]))",
+            found: quotedExcerpt(field.text))
         }
         values.append(value)
       }
@@ -363,12 +369,12 @@ private struct CSVParser {
       guard let first = matches.first else {
         let looksLikeData = header.allSatisfy { Self.isDecimal($0.utf8) }
         throw DataError.malformed(
-          location, expected: "a column named '\(name)' for the labels",
+          location, expected: "a column named \(quotedExcerpt(name)) for the labels",
           found: "the columns \(Self.list(header))\(looksLikeData ? " (numbers: is the header row missing?)" : "")")
       }
       guard matches.count == 1 else {
         throw DataError.malformed(
-          location, expected: "one column named '\(name)' for the labels",
+          location, expected: "one column named \(quotedExcerpt(name)) for the labels",
           found: "\(matches.count): columns \(matches.map { String($0 + 1) }.joined(separator: ", "))")
       }
       return first
@@ -391,7 +397,7 @@ private struct CSVParser {
 
   /// 'a', 'b', 'c', at most 20 of them.
   private static func list(_ names: [String]) -> String {
-    let shown = names.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
+    let shown = names.prefix(20).map { quotedExcerpt($0) }.joined(separator: ", ")
     return names.count > 20 ? "\(shown), … (\(names.count) in all)" : shown
   }
 
@@ -412,6 +418,7 @@ private struct CSVParser {
     }
     guard position < n else { return nil }
     fields.removeAll(keepingCapacity: true)
+    fieldCount = 0
     let rowLine = line
     while true {
       var p = position
@@ -424,7 +431,7 @@ private struct CSVParser {
         while true {
           guard p < n else {
             throw DataError.malformed(
-              InputLocation(file: file, line: openLine, column: fields.count + 1),
+              InputLocation(file: file, line: openLine, column: fieldCount + 1),
               expected: "a closing quote for the field that opens here", found: "the end of the file")
           }
           if bytes[p] == .quote {
@@ -436,18 +443,18 @@ private struct CSVParser {
           if bytes[p] == .lineFeed { line += 1 }
           p += 1
         }
-        fields.append(Field(start: start, end: p, line: openLine, quoted: true, escapes: escapes))
+        keep(Field(start: start, end: p, line: openLine, quoted: true, escapes: escapes))
         p += 1
         while p < n && (bytes[p] == .space || bytes[p] == .tab) { p += 1 }
         if p < n && bytes[p] != .comma && bytes[p] != .lineFeed && bytes[p] != .carriageReturn {
           throw DataError.malformed(
-            InputLocation(file: file, line: line, column: fields.count),
+            InputLocation(file: file, line: line, column: fieldCount),
             expected: "a comma or the end of the line after the closing quote",
-            found: "'\(String(decoding: [bytes[p]], as: UTF8.self))'")
+            found: quotedExcerpt(String(decoding: [bytes[p]], as: UTF8.self)))
         }
       } else {
         while p < n && bytes[p] != .comma && bytes[p] != .lineFeed && bytes[p] != .carriageReturn { p += 1 }
-        fields.append(Field(start: position, end: p, line: line, quoted: false, escapes: false))
+        keep(Field(start: position, end: p, line: line, quoted: false, escapes: false))
       }
       if p < n && bytes[p] == .comma {
         position = p + 1
@@ -460,6 +467,12 @@ private struct CSVParser {
       position = p
       return rowLine
     }
+  }
+
+  /// Counts `field`, and keeps it while the row has no more than `fieldLimit`.
+  private mutating func keep(_ field: Field) {
+    fieldCount += 1
+    if fields.count < fieldLimit { fields.append(field) }
   }
 
   /// The text of `field`: unquoted, or trimmed of spaces and tabs when it was not quoted.
@@ -483,28 +496,25 @@ private struct CSVParser {
   private func number(_ field: Field, column: Int, name: String) throws -> Float {
     let range = trimmed(field)
     if let value = Self.decimal(bytes[range]), value.isFinite { return value }
-    // At most 40 characters of the field in a message (a 10 MB field must not make a 10 MB message).
-    let shown = Self.clipped(
-      field.escapes ? text(field) : String(decoding: UnsafeBufferPointer(rebasing: bytes[range.prefix(160)]), as: UTF8.self))
+    // Only the start of the field: `quoted` shows 40 characters of it.
+    let shown = field.escapes ? text(field) : String(decoding: UnsafeBufferPointer(rebasing: bytes[range.prefix(160)]), as: UTF8.self)
     let location = InputLocation(file: file, line: field.line, column: column + 1)
     if range.isEmpty || isMissing(field) {
       throw DataError.malformed(
-        location, expected: "a finite number in feature '\(name)' (missing values can be dropped or filled with the column mean)",
-        found: range.isEmpty ? "an empty field" : "'\(shown)'")
+        location, expected: "a finite number in feature \(quotedExcerpt(name)) (missing values can be dropped or filled with the column mean)",
+        found: range.isEmpty ? "an empty field" : quotedExcerpt(shown))
     }
     if Self.isDecimal(bytes[range]) {
       throw DataError.malformed(
-        location, expected: "a finite number in feature '\(name)'", found: "'\(shown)', which is beyond Float's range (±3.4e38)")
+        location, expected: "a finite number in feature \(quotedExcerpt(name))", found: "\(quotedExcerpt(shown)), which is beyond Float's range (±3.4e38)")
     }
     let word = shown.lowercased().drop { $0 == "+" || $0 == "-" }
     if word == "nan" || word == "inf" || word == "infinity" {
-      throw DataError.malformed(location, expected: "a finite number in feature '\(name)'", found: "'\(shown)'")
+      throw DataError.malformed(location, expected: "a finite number in feature \(quotedExcerpt(name))", found: quotedExcerpt(shown))
     }
     throw DataError.malformed(
-      location, expected: "a number in feature '\(name)' (features must be numeric)", found: "'\(shown)'")
+      location, expected: "a number in feature \(quotedExcerpt(name)) (features must be numeric)", found: quotedExcerpt(shown))
   }
-
-  private static func clipped(_ text: String) -> String { text.count > 40 ? text.prefix(40) + "…" : text }
 
   /// Whether `text` is a decimal number: an optional sign, digits with an optional point (at least one digit),
   /// and an optional exponent `e` or `E` with an optional sign and digits.

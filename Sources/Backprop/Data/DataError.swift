@@ -44,3 +44,9 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
     }
   }
 }
+
+/// `'text'` as messages quote what a file holds: clipped to 40 characters, so that a 10 MB field or column name
+/// makes a short message.
+func quotedExcerpt(_ text: some StringProtocol) -> String {
+  text.prefix(41).count > 40 ? "'\(text.prefix(40))…'" : "'\(text)'"
+}

@@ -103,7 +103,7 @@ public struct Dataset: Sendable {
     if let bad = values.firstIndex(where: { !$0.isFinite || (task == .multiLabel && $0 != 0 && $0 != 1) }) {
       throw DataError.inconsistent(
         source: source,
-        detail: "sample \(bad / names.count + 1), target '\(names[bad % names.count])': expected \(task == .multiLabel ? "0 or 1" : "a finite number"), found \(values[bad])")
+        detail: "sample \(bad / names.count + 1), target \(quotedExcerpt(names[bad % names.count])): expected \(task == .multiLabel ? "0 or 1" : "a finite number"), found \(values[bad])")
     }
     labels = nil
     targetValues = values

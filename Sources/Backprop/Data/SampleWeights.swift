@@ -65,15 +65,15 @@ extension Dataset {
       for entry in entries {
         guard let index = classNames.firstIndex(of: entry.class) else {
           throw BackpropError.invalidArgument(
-            name: "class weights", value: "'\(entry.class)'",
-            expected: "one of the classes \(classNames.map { "'\($0)'" }.joined(separator: ", "))")
+            name: "class weights", value: quotedExcerpt(entry.class),
+            expected: "one of the classes \(classNames.map { quotedExcerpt($0) }.joined(separator: ", "))")
         }
         guard seen.insert(entry.class).inserted else {
-          throw BackpropError.invalidArgument(name: "class weights", value: "'\(entry.class)' twice", expected: "each class once")
+          throw BackpropError.invalidArgument(name: "class weights", value: "\(quotedExcerpt(entry.class)) twice", expected: "each class once")
         }
         guard entry.weight.isFinite, entry.weight >= 0 else {
           throw BackpropError.invalidArgument(
-            name: "class weight of '\(entry.class)'", value: "\(entry.weight)", expected: "a finite number, 0 or more")
+            name: "class weight of \(quotedExcerpt(entry.class))", value: "\(entry.weight)", expected: "a finite number, 0 or more")
         }
         weights[index] = entry.weight
       }
@@ -105,14 +105,14 @@ extension Dataset {
   public func removingFeature(named name: String) throws -> (dataset: Dataset, values: [Float]) {
     guard let column = featureNames.firstIndex(of: name), case .floats(let floats) = features else {
       throw BackpropError.invalidArgument(
-        name: "column", value: "'\(name)'",
+        name: "column", value: quotedExcerpt(name),
         expected: featureNames.isEmpty
           ? "a named CSV column; \(source) has no column names"
           : "one of the feature columns of \(source): \(featureNames.joined(separator: ", "))")
     }
     guard featureCount > 1 else {
       throw BackpropError.invalidArgument(
-        name: "column", value: "'\(name)'", expected: "a column besides the only feature of \(source)")
+        name: "column", value: quotedExcerpt(name), expected: "a column besides the only feature of \(source)")
     }
     var kept: [Float] = []
     kept.reserveCapacity(count * (featureCount - 1))

@@ -15,6 +15,9 @@ import Darwin
 /// fails, the temporary file is removed and the old file is untouched. The directory flush is best effort: some
 /// file systems refuse `fsync` on a directory, and by then the new file is complete and in place.
 ///
+/// A process killed mid-write (SIGKILL, out of memory) leaves its temporary file behind; the next successful write
+/// of the same `path` removes such files whose process is no longer running.
+///
 /// A new file gets the default permissions (0666 less the umask). When `path` is a symbolic link, the link itself
 /// is replaced.
 ///
@@ -38,10 +41,8 @@ func writeAtomically(_ bytes: [UInt8], to path: String, simulatingFailureAt fail
   guard !name.isEmpty else {
     throw ModelFileError.unwritable(file: path, reason: "the path names a directory, not a file")
   }
-  // The temporary name must stay within NAME_MAX (255 bytes) when the destination's name nearly fills it.
   let random = String(UInt64.random(in: .min ... .max), radix: 16)
-  let stem = name.utf8.count <= 200 ? name : "backprop"
-  let temporary = directory + "." + stem + ".tmp-\(getpid())-\(random)"
+  let temporary = directory + temporaryPrefix(name) + "\(getpid())-\(random)"
 
   let fd = failingStep == .create ? -1 : open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
   guard fd >= 0 else { throw failure(failingStep == .create ? EIO : errno) }
@@ -85,6 +86,24 @@ func writeAtomically(_ bytes: [UInt8], to path: String, simulatingFailureAt fail
     _ = flushToDisk(directoryFD)
     _ = close(directoryFD)
   }
+  removeAbandonedWrites(of: path)
+}
+
+/// Removes the temporary files that ``writeAtomically(_:to:)`` calls for `path` left when their process was
+/// killed before the rename (`.NAME.tmp-PID-…` whose process PID no longer runs). Files of running processes,
+/// this one's included, stay. Every successful write does this; call it where a program may end without writing,
+/// such as a resumed run that has nothing left to do.
+public func removeAbandonedWrites(of path: String) {
+  let (directory, name) = splitPath(path)
+  let prefix = temporaryPrefix(name)
+  guard let listing = opendir(directory.isEmpty ? "." : directory) else { return }
+  defer { closedir(listing) }
+  while let entry = readdir(listing) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),
+          pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+    _ = unlink(directory + name)
+  }
 }
 
 /// `fsync`, retried on EINTR; on Apple platforms `F_FULLFSYNC` first, because there `fsync` stops at the drive's
@@ -97,6 +116,12 @@ private func flushToDisk(_ fd: Int32) -> Int32? {
     if errno != EINTR { return errno }
   }
   return nil
+}
+
+/// `.NAME.tmp-`, how the temporary files for the file NAME begin; a long NAME is not repeated, so the names stay
+/// within NAME_MAX (255 bytes).
+private func temporaryPrefix(_ name: String) -> String {
+  "." + (name.utf8.count <= 200 ? name : "backprop") + ".tmp-"
 }
 
 /// `("out/", "model.safetensors")` for `out/model.safetensors`, `("", "model.safetensors")` for a bare name: the

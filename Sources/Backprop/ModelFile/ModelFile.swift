@@ -160,7 +160,11 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
       }
       return try Network(layers: layers, loss: architecture.loss)
     }
-    network = try readNetwork(prefix: "")
+    do {
+      network = try readNetwork(prefix: "")
+    } catch let error as BackpropError {
+      throw fail("architecture", expected: "a network Backprop can build", found: error.description)
+    }
     guard metadata.classes.isEmpty || metadata.classes.count == sizes[sizes.count - 1] else {
       throw fail("classes", expected: "\(sizes[sizes.count - 1]) class names, one per output", found: "\(metadata.classes.count)")
     }
@@ -178,6 +182,12 @@ public struct ModelFile<Scalar: BackpropScalar>: Sendable {
     guard generatorState.count == 4, generatorState.contains(where: { $0 != 0 }) else {
       throw fail("training.generator_state", expected: "four 64-bit words in hexadecimal, not all 0",
                  found: "\(record.generatorState)")
+    }
+    // A checkpoint that reads must resume: its configuration is checked as a new run's would be.
+    do {
+      try record.configuration.validate()
+    } catch let error as BackpropError {
+      throw fail("training.configuration", expected: "a valid training configuration", found: error.description)
     }
     let slots = try record.configuration.optimizer.stateNames()
     guard slots == record.optimizerSlots else {

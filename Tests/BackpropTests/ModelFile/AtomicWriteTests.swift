@@ -33,6 +33,21 @@ struct AtomicWriteTests {
     }
   }
 
+  @Test("removes the temporary files of killed writers of the same file, and only those")
+  func removesAbandonedTemporaries() throws {
+    try withModelFileScratchDirectory { directory in
+      let path = directory + "/model.safetensors"
+      // No process has PID Int32.max (Linux caps PIDs at 2^22; Darwin lower), so its writer is gone.
+      let abandoned = ".model.safetensors.tmp-\(Int32.max)-1f2e", running = ".model.safetensors.tmp-1-3c4d"
+      let ours = ".model.safetensors.tmp-\(getpid())-5a6b", otherFile = ".other.safetensors.tmp-\(Int32.max)-7e8f"
+      for name in [abandoned, running, ours, otherFile] {
+        #expect(FileManager.default.createFile(atPath: directory + "/" + name, contents: Data([1, 2])))
+      }
+      try writeAtomically([3], to: path)
+      #expect(try listing(directory) == [running, ours, otherFile, "model.safetensors"].sorted())
+    }
+  }
+
   @Test("writes several megabytes in full")
   func largeFile() throws {
     try withModelFileScratchDirectory { directory in

@@ -7,7 +7,8 @@
 /// valloc and pvalloc, which take the place of glibc's for the whole test process, and forwards each call to
 /// glibc's own allocator (__libc_malloc and friends). A call is counted when counting is on (a global switch) and
 /// the calling thread has been enlisted (a thread-local flag), so threads that are not part of the measurement are
-/// never counted. Elsewhere the functions below are stubs and allocation_counter_available() returns 0.
+/// never counted. Elsewhere, and under AddressSanitizer or ThreadSanitizer (which replace malloc themselves), the
+/// functions below are stubs and allocation_counter_available() returns 0.
 
 /// 1 where the counter works (Linux with glibc), else 0.
 int allocation_counter_available(void);
