@@ -2,10 +2,17 @@ import Backprop
 import Foundation
 import Testing
 
+/// Whether this build runs under AddressSanitizer or ThreadSanitizer (the tool under test is built alike).
+let runsUnderSanitizer: Bool = {
+  let symbols: [String] = ["__asan_init", "__tsan_init"]
+  return symbols.contains { dlsym(UnsafeMutableRawPointer(bitPattern: 0), $0) != nil }
+}()
+
 /// Inputs built to exhaust memory or time: a clear error (or a normal run) within a memory cap, never a crash.
 /// The caps are set with `ulimit -v` on the child, so a reader that allocates in proportion to a hostile line
-/// fails the test instead of swapping.
-@Suite("resource limits", .serialized)
+/// fails the test instead of swapping. Not under AddressSanitizer or ThreadSanitizer: their shadow memory needs
+/// terabytes of address space, which the cap forbids.
+@Suite("resource limits", .serialized, .enabled(if: !runsUnderSanitizer, "ulimit -v and a sanitizer's shadow memory exclude each other"))
 struct ResourceLimitTests {
   /// A folder on a RAM disk where there is one (10⁵ files are written in a second there, ~10 s on a disk).
   final class Folder {

@@ -98,8 +98,10 @@ public func removeAbandonedWrites(of path: String) {
   let prefix = temporaryPrefix(name)
   guard let listing = opendir(directory.isEmpty ? "." : directory) else { return }
   defer { closedir(listing) }
+  // Only up to the name's terminating zero: readdir's records are as long as their names, not sizeof(dirent).
+  let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
   while let entry = readdir(listing) {
-    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+    let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
     guard name.hasPrefix(prefix), let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }),
           pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
     _ = unlink(directory + name)
