@@ -113,10 +113,8 @@ extension FuzzTarget {
   private static func expectReadOrNamedError(_ path: String, _ read: () throws -> Void) {
     do {
       try read()
-    } catch let error as DataError {
-      guard error.description.contains(path) else { fatalError("the error does not name the file: \(error)") }
-    } catch let error as ModelFileError {
-      guard error.description.contains(path) else { fatalError("the error does not name the file: \(error)") }
+    } catch let error where error is DataError || error is ModelFileError {
+      guard "\(error)".contains(path) else { fatalError("the error does not name the file: \(error)") }
     } catch {
       fatalError("an error of an unexpected type \(type(of: error)): \(error)")
     }

@@ -39,12 +39,11 @@ FuzzTarget.selected = target
 #else
   var inputs: [String] = []
   for path in arguments.dropFirst(2) {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+    guard FileManager.default.fileExists(atPath: path) else {
       FileHandle.standardError.write(Data("backprop-fuzz: \(path): no such file or folder\n".utf8))
       exit(66)
     }
-    if isDirectory.boolValue {
+    if FileManager.default.isDirectory(path) {
       let names = (try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? []
       inputs += names.sorted().map { path + "/" + $0 }.filter { !FileManager.default.isDirectory($0) }
     } else {

@@ -126,18 +126,28 @@ enum BackpropTool {
     return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("backprop")
   }
 
-  static func run(_ arguments: [String]) throws -> Run {
+  /// Runs `backprop ARGUMENTS`; with `addressSpaceMegabytes`, under `ulimit -v` (for tests that must fail rather
+  /// than swap when a reader allocates in proportion to hostile input). Output goes through files, not pipes: a
+  /// child that writes more than a pipe holds to stderr while stdout is being read would wait forever.
+  static func run(_ arguments: [String], addressSpaceMegabytes: Int? = nil) throws -> Run {
+    let output = NSTemporaryDirectory() + "backprop-run-\(UUID().uuidString)"
+    defer { for name in [".out", ".err"] { try? FileManager.default.removeItem(atPath: output + name) } }
     let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
+    if let megabytes = addressSpaceMegabytes {
+      let command = ([executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = ["-c", "ulimit -v \(megabytes * 1024) && exec \(command)"]
+    } else {
+      process.executableURL = executable
+      process.arguments = arguments
+    }
+    for name in [".out", ".err"] { try #require(FileManager.default.createFile(atPath: output + name, contents: nil)) }
+    process.standardOutput = FileHandle(forWritingAtPath: output + ".out")
+    process.standardError = FileHandle(forWritingAtPath: output + ".err")
     try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-               stderr: String(decoding: stderr, as: UTF8.self))
+    func text(_ name: String) -> String { (try? String(contentsOfFile: output + name, encoding: .utf8)) ?? "" }
+    return Run(status: process.terminationStatus, stdout: text(".out"), stderr: text(".err"))
   }
+
 }

@@ -26,19 +26,9 @@ struct ResourceLimitTests {
     func file(_ name: String) -> String { path + "/" + name }
   }
 
-  /// `backprop ARGUMENTS` with its address space capped at `megabytes` (the debug build itself maps ~150 MB).
-  /// Its output goes through files, not pipes: a child that writes megabytes to a full pipe would wait forever.
-  static func run(_ arguments: [String], capMegabytes megabytes: Int = 500) throws -> BackpropTool.Run {
-    let quoted = ([BackpropTool.executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
-    let output = NSTemporaryDirectory() + "backprop-limits-\(UUID().uuidString)"
-    defer { for name in [".out", ".err"] { try? FileManager.default.removeItem(atPath: output + name) } }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -v \(megabytes * 1024) && exec \(quoted) > '\(output).out' 2> '\(output).err'"]
-    try process.run()
-    process.waitUntilExit()
-    func text(_ name: String) -> String { (try? String(contentsOfFile: output + name, encoding: .utf8)) ?? "" }
-    return .init(status: process.terminationStatus, stdout: text(".out"), stderr: text(".err"))
+  /// `backprop ARGUMENTS` with its address space capped at 500 MB (the debug build itself maps ~150 MB).
+  static func run(_ arguments: [String]) throws -> BackpropTool.Run {
+    try BackpropTool.run(arguments, addressSpaceMegabytes: 500)
   }
 
   @Test("a CSV row of ten million commas: the field count in a clear error, within 500 MB (it took 566 MB before)")
