@@ -15,24 +15,25 @@ static inline void store_row(float *c, __m256 acc0, __m256 acc1, __m256 alpha, _
   _mm256_storeu_ps(c + 8, x1);
 }
 
-__attribute__((target("avx2,fma")))
-void bp_sgemm_kernel_avx2(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
-                          float beta, float *c, ptrdiff_t ldc) {
+// Inlined twice below: with rows = NULL (every step of k, p = t) the index disappears and the loop is the dense one.
+__attribute__((target("avx2,fma"), always_inline))
+static inline void tile(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                        float alpha, float beta, float *c, ptrdiff_t ldc) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
   const ptrdiff_t r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
-  for (int p = 0; p < kc; p++) {
-    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+  for (int t = 0; t < steps; t++) {
+    ptrdiff_t p = rows ? rows[t] : t;
+    const float *ap = a + p * cs, *bp = b + p * BP_NR;
+    __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
     __m256 x;
-    x = _mm256_broadcast_ss(a);      c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
-    x = _mm256_broadcast_ss(a + r1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
-    x = _mm256_broadcast_ss(a + r2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
-    x = _mm256_broadcast_ss(a + r3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
-    x = _mm256_broadcast_ss(a + r4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
-    x = _mm256_broadcast_ss(a + r5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
-    a += cs;
-    b += BP_NR;
+    x = _mm256_broadcast_ss(ap);      c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+    x = _mm256_broadcast_ss(ap + r1); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+    x = _mm256_broadcast_ss(ap + r2); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+    x = _mm256_broadcast_ss(ap + r3); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+    x = _mm256_broadcast_ss(ap + r4); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+    x = _mm256_broadcast_ss(ap + r5); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
   }
   __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
   int read = beta != 0;
@@ -42,5 +43,52 @@ void bp_sgemm_kernel_avx2(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, co
   store_row(c + 3 * ldc, c30, c31, va, vb, read);
   store_row(c + 4 * ldc, c40, c41, va, vb, read);
   store_row(c + 5 * ldc, c50, c51, va, vb, read);
+}
+
+__attribute__((target("avx2,fma")))
+void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                          float alpha, float beta, float *c, ptrdiff_t ldc) {
+  if (rows) {
+    tile(steps, rows, a, rs, cs, b, alpha, beta, c, ldc);
+  } else {
+    tile(steps, NULL, a, rs, cs, b, alpha, beta, c, ldc);
+  }
+}
+#endif
+
+#if defined(__x86_64__)
+#include "transpose_avx2.h"
+
+__attribute__((target("avx2")))
+int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, float *out, int *rows) {
+  int p = 0;
+  if (bcs == 1) {  // rows of op(B) are contiguous: copy 16 floats per row
+    for (; p < kc; p++) {
+      _mm256_storeu_ps(out + p * BP_NR, _mm256_loadu_ps(b + p * brs));
+      _mm256_storeu_ps(out + p * BP_NR + 8, _mm256_loadu_ps(b + p * brs + 8));
+    }
+  } else {  // columns are (brs = 1): 8 × 8 blocks transposed in registers
+    for (; p + 8 <= kc; p += 8) {
+      for (int half = 0; half < 2; half++) {
+        const float *column = b + half * 8 * bcs + p;
+        __m256 r[8];
+        for (int t = 0; t < 8; t++) r[t] = _mm256_loadu_ps(column + t * bcs);
+        bp_transpose8x8(r);
+        for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
+      }
+    }
+    for (; p < kc; p++) {
+      for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = b[p + j * bcs];
+    }
+  }
+  if (!rows) return kc;
+  // The k-rows with a nonzero value (−0 counts as zero), read back while the panel is in L1.
+  __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
+  int count = 0;
+  for (p = 0; p < kc; p++) {
+    __m256 row = _mm256_or_ps(_mm256_loadu_ps(out + p * BP_NR), _mm256_loadu_ps(out + p * BP_NR + 8));
+    if (!_mm256_testz_si256(_mm256_castps_si256(row), magnitude)) rows[count++] = p;
+  }
+  return count;
 }
 #endif

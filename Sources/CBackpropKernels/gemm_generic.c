@@ -6,10 +6,11 @@
 // steps, and every path must give the same bits.
 #pragma STDC FP_CONTRACT OFF
 
-void bp_sgemm_kernel_generic(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
-                             float beta, float *c, ptrdiff_t ldc) {
+void bp_sgemm_kernel_generic(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                             float alpha, float beta, float *c, ptrdiff_t ldc) {
   float acc[BP_MR][BP_NR] = {{0}};
-  for (int p = 0; p < kc; p++) {
+  for (int t = 0; t < steps; t++) {
+    ptrdiff_t p = rows ? rows[t] : t;
     const float *ap = a + p * cs, *bp = b + p * BP_NR;
     for (int r = 0; r < BP_MR; r++) {
       float x = ap[r * rs];

@@ -23,16 +23,21 @@ void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, i
                    float beta, float *c, int ldc);
 
 /// One MR × NR tile: C[r·ldc + j] = α·Σ_p a[r·rs + p·cs]·b[p·NR + j] + β·C[r·ldc + j], the sum a chain of fused
-/// multiply-adds from 0 in the order p = 0, 1, …; when β is 0, C is not read. A is read in place through its
-/// strides (rs, cs), B from a packed panel.
-typedef void (*bp_sgemm_kernel)(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
-                                float beta, float *c, ptrdiff_t ldc);
+/// multiply-adds from 0 over p = 0, 1, … steps − 1 when `rows` is NULL, or over p = rows[0], rows[1], … (ascending,
+/// `steps` of them) when it is not: the k-rows of the panel left after dropping its zero rows. When β is 0, C is not
+/// read. A is read in place through its strides (rs, cs), B from a packed panel.
+typedef void (*bp_sgemm_kernel)(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                                float alpha, float beta, float *c, ptrdiff_t ldc);
 
-void bp_sgemm_kernel_generic(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
-                             float beta, float *c, ptrdiff_t ldc);
+void bp_sgemm_kernel_generic(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                             float alpha, float beta, float *c, ptrdiff_t ldc);
 #if defined(__x86_64__)
-void bp_sgemm_kernel_avx2(int kc, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b, float alpha,
-                          float beta, float *c, ptrdiff_t ldc);
+void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                          float alpha, float beta, float *c, ptrdiff_t ldc);
+/// Packs one full panel: op(B)(p, j) = b[p·brs + j·bcs] for p < kc, j < NR into out[p·NR + j], one of the strides
+/// being 1. When `rows` is not NULL, writes there the k-rows holding a nonzero value and returns their number
+/// (else kc). Packing only copies, so the panel is the generic packing's, bit for bit.
+int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, float *out, int *rows);
 #endif
 
 #endif

@@ -45,9 +45,16 @@ static void adam_avx2(size_t n, float *restrict w, const float *restrict g, floa
 }
 #endif
 
-void bp_sgd_update(size_t n, float *w, const float *g, float eta) {
+static void sgd_generic(size_t n, float *restrict w, const float *restrict g, float eta) {
   for (size_t i = 0; i < n; i++) w[i] -= eta * g[i];
 }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static void sgd_avx2(size_t n, float *restrict w, const float *restrict g, float eta) {
+  for (size_t i = 0; i < n; i++) w[i] -= eta * g[i];
+}
+#endif
 
 // Gradient descent with momentum (PyTorch's torch.optim.SGD, dampening 0): v ← μ·v + g, then w ← w − η·v, or with
 // Nesterov w ← w − η·(g + μ·v), the new v.
@@ -121,6 +128,31 @@ void bp_adam_update(size_t n, float *w, const float *g, float *m, float *v, floa
                     float step_size, float correction2) {
   struct adam_call call = {n, w, m, v, g, beta1, beta2, epsilon, step_size, correction2};
   bp_parallel(n >= 65536 ? 64 : 1, adam_part, &call);
+}
+
+struct sgd_call {
+  size_t n;
+  float *w;
+  const float *g;
+  float eta;
+};
+
+static void sgd_part(void *context, int part, int parts) {
+  const struct sgd_call *a = context;
+  size_t begin, count = part_range(a->n, part, parts, &begin);
+  if (count == 0) return;
+#if defined(__x86_64__)
+  if (bp_isa_active() == BP_ISA_AVX2) {
+    sgd_avx2(count, a->w + begin, a->g + begin, a->eta);
+    return;
+  }
+#endif
+  sgd_generic(count, a->w + begin, a->g + begin, a->eta);
+}
+
+void bp_sgd_update(size_t n, float *w, const float *g, float eta) {
+  struct sgd_call call = {n, w, g, eta};
+  bp_parallel(n >= 65536 ? 64 : 1, sgd_part, &call);
 }
 
 struct sgd_momentum_call {

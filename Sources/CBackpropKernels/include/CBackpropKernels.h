@@ -29,6 +29,11 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
+/// Whether bp_sgemm skips the k-rows of B that are zero across a packed panel of 16 columns, where A is finite (on
+/// by default). The results are the same either way, bit for bit unless a sum is exactly zero (its sign may then
+/// differ; see gemm.c); the switch is for tests and benchmarks, and holds for calls made on the calling thread.
+void bp_sgemm_skip_zero_rows(int enabled);
+
 /// c[i·ldc] = alpha·Σ_p a[p·lda + i]·x[p] + beta·c[i·ldc] for i < m: bp_sgemm's transposed-A product with n = 1,
 /// skipping every p where x[p] is zero (an image's background). The sums are bp_sgemm's, term for term, so the bits
 /// are the same **when A is finite**: a zero x[p] adds ±0 to a sum that starts at +0, which changes nothing, but

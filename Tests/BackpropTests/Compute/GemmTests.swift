@@ -129,4 +129,77 @@ struct GemmTests {
       _ = bp_isa_force(bp_isa_detected())
     }
   }
+
+  /// B with zero k-rows: some zero across every column, others only within one 16-column panel, some −0.
+  static func sparseB(rows: Int, columns: Int, using g: inout SeededGenerator, byColumn: Bool) -> [Float] {
+    // op(B) is k × n; stored transposed when `byColumn`, so its k-rows are the stored columns.
+    let k = byColumn ? columns : rows, n = byColumn ? rows : columns
+    var b = [Float](repeating: 0, count: rows * columns)
+    for p in 0..<k {
+      let pattern = g.nextUniform()
+      for j in 0..<n {
+        let zero = pattern < 0.3 || (pattern < 0.6 && j / 16 % 2 == 0) || g.nextUniform() < 0.3
+        let value = zero ? (g.nextUniform() < 0.2 ? -Float(0) : 0) : Float(g.nextUniform(in: -1, 1))
+        b[byColumn ? j * columns + p : p * columns + j] = value
+      }
+    }
+    return b
+  }
+
+  @Test("skipping B's zero k-rows gives the dense product's bits, on every instruction set", arguments: cases.filter { $0.n > 1 && $0.m > 1 })
+  func zeroRowsSkipped(_ c: Case) {
+    var g = SeededGenerator(seed: UInt64(c.m * 1000 + c.n * 10 + c.k) + 5)
+    let aRows = c.transposeA ? c.k : c.m, aColumns = c.transposeA ? c.m : c.k
+    let bRows = c.transposeB ? c.n : c.k, bColumns = c.transposeB ? c.k : c.n
+    let a = (0..<(aRows * aColumns)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    let b = Self.sparseB(rows: bRows, columns: bColumns, using: &g, byColumn: c.transposeB)
+    let c0 = (0..<(c.m * c.n)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    var expected = c0.map(Double.init)
+    Kernels.referenceGemm(
+      transposeA: c.transposeA, transposeB: c.transposeB, m: c.m, n: c.n, k: c.k, alpha: Double(c.alpha),
+      a: a.map(Double.init), lda: aColumns, b: b.map(Double.init), ldb: bColumns, beta: Double(c.beta), c: &expected,
+      ldc: c.n)
+    for isa in Self.instructionSets {
+      #expect(bp_isa_force(isa) == 1)
+      var results: [[Float]] = []
+      for skipping in [true, false] {
+        bp_sgemm_skip_zero_rows(skipping ? 1 : 0)
+        var out = c0
+        bp_sgemm(c.transposeA ? 1 : 0, c.transposeB ? 1 : 0, Int32(c.m), Int32(c.n), Int32(c.k), c.alpha, a,
+                 Int32(aColumns), b, Int32(bColumns), c.beta, &out, Int32(c.n))
+        results.append(out)
+      }
+      bp_sgemm_skip_zero_rows(1)
+      #expect(results[0].map(\.bitPattern) == results[1].map(\.bitPattern), "\(String(cString: bp_isa_name(isa)))")
+      for (got, want) in zip(results[0], expected) { #expect(abs(Double(got) - want) <= 1e-6 * Double(c.k + 2)) }
+    }
+    _ = bp_isa_force(bp_isa_detected())
+  }
+
+  @Test("an Inf or NaN in A next to B's zero rows still makes NaN: strips of A that are not finite do not skip")
+  func nonFiniteAIsNotSkipped() {
+    var g = SeededGenerator(seed: 91)
+    let m = 20, n = 40, k = 300
+    var a = (0..<(m * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    var b = (0..<(k * n)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    for j in 0..<n { b[7 * n + j] = 0; b[290 * n + j] = 0 }  // k-rows 7 (first k-block) and 290 (second) are zero
+    a[3 * k + 7] = .infinity        // row 3 (first strip) meets the zero row 7: 0·∞ = NaN across row 3
+    a[14 * k + 290] = .nan          // row 14 (third strip) meets the zero row 290
+    for isa in Self.instructionSets {
+      #expect(bp_isa_force(isa) == 1)
+      var skipped = [Float](repeating: 0, count: m * n), dense = skipped
+      bp_sgemm(0, 0, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &skipped, Int32(n))
+      bp_sgemm_skip_zero_rows(0)
+      bp_sgemm(0, 0, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &dense, Int32(n))
+      bp_sgemm_skip_zero_rows(1)
+      for i in 0..<m {
+        for j in 0..<n {
+          #expect(skipped[i * n + j].isNaN == (i == 3 || i == 14), "C[\(i),\(j)]")
+          #expect(skipped[i * n + j].isNaN == dense[i * n + j].isNaN)
+          if !dense[i * n + j].isNaN { #expect(skipped[i * n + j].bitPattern == dense[i * n + j].bitPattern) }
+        }
+      }
+    }
+    _ = bp_isa_force(bp_isa_detected())
+  }
 }
