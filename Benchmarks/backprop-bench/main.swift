@@ -1,7 +1,7 @@
 // backprop-bench: times the reference workloads of ../shared/bench (A, B, C, D, gemm) in a release build and prints
 // one `RESULT {json}` line per figure, in the schema of the NumPy script, so Scripts/bench-vs-numpy.py can set the
 // two side by side. Usage: swift run -c release backprop-bench [A|B|C|D|gemm …] [--epochs N] [--run K] [--data DIR]
-// [--threads T] [--backend native|openblas|accelerate]. The backend runs the Float products of A, B and D; the gemm
+// [--threads T] [--backend native|openblas|accelerate] [--dense]. The backend runs the Float products of A, B and D; the gemm
 // workload always times the native kernels (bp_sgemm), and its records say "backend": "native".
 @_spi(Benchmarks) import Backprop
 import CBackpropKernels
@@ -16,6 +16,7 @@ while let argument = arguments.popFirst() {
   case "--run": run = Int(arguments.popFirst() ?? "") ?? run
   case "--data": dataPath = arguments.popFirst() ?? dataPath
   case "--gemm-repeat": gemmRepeat = Int(arguments.popFirst() ?? "") ?? gemmRepeat
+  case "--dense": bp_sgemm_skip_zero_rows(0)  // products without skipping B's zero rows, to measure what that gains
   case "--threads": ComputeThreads.count = Int(arguments.popFirst() ?? "") ?? 1
   case "--backend":
     let name = arguments.popFirst() ?? ""
@@ -164,20 +165,25 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
 
 // MARK: Main
 
-let needsData = workloads.contains { ["A", "B", "D"].contains($0) }
-let (trainSet, testSet) = needsData
-  ? (try IDXReader.readDirectory(dataPath, split: .train), try IDXReader.readDirectory(dataPath, split: .test))
-  : (nil, nil)
-var modelA: Network<Float>?
-for workload in workloads {
-  switch workload {
-  case "A": modelA = try train("A", train: trainSet!, test: testSet!)
-  case "B": _ = try train("B", train: trainSet!, test: testSet!)
-  case "C": try xor()
-  case "D":
-    if modelA == nil { modelA = try train("A", train: trainSet!, test: testSet!) }
-    try inference(modelA!, test: testSet!)
-  case "gemm": gemm()
-  default: FileHandle.standardError.write(Data("unknown workload \(workload); expected A, B, C, D or gemm\n".utf8)); exit(64)
+do {
+  let needsData = workloads.contains { ["A", "B", "D"].contains($0) }
+  let (trainSet, testSet) = needsData
+    ? (try IDXReader.readDirectory(dataPath, split: .train), try IDXReader.readDirectory(dataPath, split: .test))
+    : (nil, nil)
+  var modelA: Network<Float>?
+  for workload in workloads {
+    switch workload {
+    case "A": modelA = try train("A", train: trainSet!, test: testSet!)
+    case "B": _ = try train("B", train: trainSet!, test: testSet!)
+    case "C": try xor()
+    case "D":
+      if modelA == nil { modelA = try train("A", train: trainSet!, test: testSet!) }
+      try inference(modelA!, test: testSet!)
+    case "gemm": gemm()
+    default: FileHandle.standardError.write(Data("unknown workload \(workload); expected A, B, C, D or gemm\n".utf8)); exit(64)
+    }
   }
+} catch {
+  FileHandle.standardError.write(Data("backprop-bench: \(error)\n".utf8))
+  exit(1)
 }

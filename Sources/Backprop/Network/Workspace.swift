@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Every buffer one pass needs (the batch X and Y and its sample weights, then Z[l], A[l], δ[l], dW[l] and db[l]
 /// per layer), carved out of one allocation made once for a network and a largest batch size (and one more for the
 /// batch's sample offsets, and one, at the first step with dropout, for the dropout masks).
@@ -65,8 +73,11 @@ final class Workspace<Scalar: BackpropScalar> {
     let widest = sizes.dropLast().max()! * capacity
     let total = 2 * sizes[0] * capacity + sizes[layers] * capacity + 3 * perLayer.reduce(0, +)
       + parameters.reduce(0, +) + widest + 2 * capacity
-    storage = .allocate(capacity: total)
-    storage.initialize(repeating: 0, count: total)
+    // calloc, not allocate + initialize: the system hands out large blocks as pages it has already zeroed, so the
+    // buffers a pass never touches (all the backward ones, when predicting) cost neither a write nor a page fault.
+    // Predicting 10,000 MNIST images in batches of 1000 used to spend ~15 % of its time zeroing 11 MB here.
+    guard let zeroed = calloc(total, MemoryLayout<Scalar>.stride) else { fatalError("out of memory for the workspace") }
+    storage = zeroed.bindMemory(to: Scalar.self, capacity: total)
     offsets = .allocate(capacity: capacity)
     offsets.initialize(repeating: 0, count: capacity)
 
@@ -89,7 +100,7 @@ final class Workspace<Scalar: BackpropScalar> {
   }
 
   deinit {
-    storage.deallocate()
+    free(storage)
     offsets.deallocate()
     for w in transposedWeights { w.deallocate() }
     dropoutStorage?.deallocate()
