@@ -5,9 +5,22 @@ import Testing
 
 @Suite("Threads", .serialized)
 struct ThreadsTests {
-  /// 600 samples of 256 byte features in 10 classes: big enough that products and Adam updates are split.
+  /// 600 samples of 256 byte features in 10 classes: big enough that products and Adam updates are split. Sparse
+  /// as an image is (a border of features always 0, the others 0 six times in ten), so that the products skip B's
+  /// zero rows, and unevenly, so that the column chunks of dW = δ·Xᵀ take the threads unequal times.
   static func data() throws -> Dataset {
-    try .synthetic(count: 600, features: 256, classNames: (0..<10).map(String.init), noise: 100, signal: 120, seed: 31)
+    var g = SeededGenerator(seed: 31)
+    var bytes: [UInt8] = [], labels: [Int] = []
+    for _ in 0..<600 {
+      let label = g.nextInt(below: 10)
+      labels.append(label)
+      for k in 0..<256 {
+        let border = k < 48 || k >= 224, signal = k % 10 == label
+        bytes.append(border || (!signal && g.nextUniform() < 0.6) ? 0 : UInt8(g.nextInt(below: 100) + (signal ? 120 : 0)))
+      }
+    }
+    return try Dataset(features: .bytes(bytes), count: 600, featureCount: 256, labels: labels,
+                       classNames: (0..<10).map(String.init), source: "sparse synthetic")
   }
 
   @Test("training with 1 and with 2 threads ends on the same bits")
@@ -28,12 +41,15 @@ struct ThreadsTests {
   }
 
   @Test("products split across threads equal the single-threaded ones, bit for bit", arguments: [
-    (200, 150, 300), (130, 20, 300), (40, 200, 300), (200, 1, 300), (1, 150, 300),
+    (200, 150, 300, false), (130, 20, 300, false), (40, 200, 300, false), (200, 1, 300, false), (1, 150, 300, false),
+    (200, 150, 300, true), (40, 500, 300, true),  // B with zero rows: split by rows, then by column chunks
   ])
-  func gemmAcrossThreads(m: Int, n: Int, k: Int) {
+  func gemmAcrossThreads(m: Int, n: Int, k: Int, sparse: Bool) {
     var g = SeededGenerator(seed: 5)
     let a = (0..<(m * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }
-    let b = (0..<(k * n)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    let b = sparse
+      ? GemmTests.sparseB(rows: k, columns: n, using: &g, byColumn: false)
+      : (0..<(k * n)).map { _ in Float(g.nextUniform(in: -1, 1)) }
     var results: [[Float]] = []
     for threads in [1, 2, 3] {
       ComputeThreads.count = threads
