@@ -33,6 +33,10 @@ struct gemm_call {
   bp_sgemm_kernel kernel;
   int skips_zero_rows;
   _Atomic int next_panel;  // the first column panel no thread has taken yet (split by columns)
+  // When `bytes` is not NULL, B is read from bytes instead of b: B(p, j) = bytes[offsets[j] + p] / divisor.
+  const unsigned char *bytes;
+  const ptrdiff_t *offsets;
+  float divisor;
 };
 
 // Float bits read in place: may_alias tells the optimizer these loads may see what was stored as float.
@@ -80,13 +84,23 @@ static int pack_b(const struct gemm_call *g, int p0, int kc, int j0, int n, floa
     int *list = kept ? kept + (size_t)(q / BP_NR) * (kc + 1) : NULL;
 #if defined(__x86_64__)
     if (width == BP_NR && g->kernel == bp_sgemm_kernel_avx2) {
-      int count = bp_pack_panel_avx2(src, g->brs, g->bcs, kc, out, list ? list + 1 : NULL);
+      int count = g->bytes
+        ? bp_pack_bytes_avx2(g->bytes, g->offsets + j0 + q, p0, kc, g->divisor, out, list ? list + 1 : NULL)
+        : bp_pack_panel_avx2(src, g->brs, g->bcs, kc, out, list ? list + 1 : NULL);
       if (list) list[0] = count;
       sparse |= count < kc;
       continue;
     }
 #endif
-    if (g->bcs == 1) {  // rows of op(B) are contiguous
+    if (g->bytes) {  // one sample per column: its bytes p0 … p0+kc, each divided as the gather divides
+      for (int j = 0; j < width; j++) {
+        const unsigned char *sample = g->bytes + g->offsets[j0 + q + j] + p0;
+        for (int p = 0; p < kc; p++) out[p * BP_NR + j] = (float)sample[p] / g->divisor;
+      }
+      for (int p = 0; p < kc; p++) {
+        for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
+      }
+    } else if (g->bcs == 1) {  // rows of op(B) are contiguous
       for (int p = 0; p < kc; p++) {
         float *row = out + p * BP_NR;
         for (int j = 0; j < width; j++) row[j] = src[p * g->brs + j];
@@ -249,6 +263,12 @@ static void gemm_part(void *context, int part, int parts) {
   }
 }
 
+static void run(struct gemm_call *call) {
+  // Below about a million multiply-adds, handing work to another thread costs more than it saves.
+  int parts = (double)call->m * call->n * call->k >= 1e6 ? 64 : 1;
+  bp_parallel(parts, gemm_part, call);
+}
+
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc) {
   if (m <= 0 || n <= 0) return;
@@ -272,8 +292,21 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
     m, n, k, a, b,
     transpose_a ? 1 : lda, transpose_a ? lda : 1,
     transpose_b ? 1 : ldb, transpose_b ? ldb : 1,
-    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0};
-  // Below about a million multiply-adds, handing work to another thread costs more than it saves.
-  int parts = (double)m * n * k >= 1e6 ? 64 : 1;
-  bp_parallel(parts, gemm_part, &call);
+    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, NULL, NULL, 0};
+  run(&call);
+}
+
+void bp_sgemm_bytes(int m, int n, int k, const float *a, int lda, const unsigned char *samples, const ptrdiff_t *offsets,
+                    float divisor, float *c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = 0;
+    }
+    return;
+  }
+  struct gemm_call call = {
+    m, n, k, a, NULL, lda, 1, 0, 0,
+    c, ldc, 1, 0, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, samples, offsets, divisor};
+  run(&call);
 }

@@ -59,6 +59,18 @@ void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t 
 #if defined(__x86_64__)
 #include "transpose_avx2.h"
 
+// The k-rows of a packed panel with a nonzero value (−0 counts as zero), read back while the panel is in L1.
+__attribute__((target("avx2")))
+static int nonzero_rows(const float *panel, int kc, int *rows) {
+  __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
+  int count = 0;
+  for (int p = 0; p < kc; p++) {
+    __m256 row = _mm256_or_ps(_mm256_loadu_ps(panel + p * BP_NR), _mm256_loadu_ps(panel + p * BP_NR + 8));
+    if (!_mm256_testz_si256(_mm256_castps_si256(row), magnitude)) rows[count++] = p;
+  }
+  return count;
+}
+
 __attribute__((target("avx2")))
 int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, float *out, int *rows) {
   int p = 0;
@@ -81,14 +93,30 @@ int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, flo
       for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = b[p + j * bcs];
     }
   }
-  if (!rows) return kc;
-  // The k-rows with a nonzero value (−0 counts as zero), read back while the panel is in L1.
-  __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
-  int count = 0;
-  for (p = 0; p < kc; p++) {
-    __m256 row = _mm256_or_ps(_mm256_loadu_ps(out + p * BP_NR), _mm256_loadu_ps(out + p * BP_NR + 8));
-    if (!_mm256_testz_si256(_mm256_castps_si256(row), magnitude)) rows[count++] = p;
+  return rows ? nonzero_rows(out, kc, rows) : kc;
+}
+
+__attribute__((target("avx2")))
+int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int p0, int kc, float divisor,
+                       float *out, int *rows) {
+  __m256 d = _mm256_set1_ps(divisor);
+  for (int half = 0; half < 2; half++) {
+    const unsigned char *s[8];
+    for (int t = 0; t < 8; t++) s[t] = samples + offsets[half * 8 + t] + p0;
+    int p = 0;
+    for (; p + 8 <= kc; p += 8) {  // 8 bytes of 8 samples, converted and divided, then turned into 8 k-rows
+      __m256 r[8];
+      for (int t = 0; t < 8; t++) {
+        __m128i bytes = _mm_loadl_epi64((const __m128i *)(s[t] + p));
+        r[t] = _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), d);
+      }
+      bp_transpose8x8(r);
+      for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
+    }
+    for (; p < kc; p++) {
+      for (int t = 0; t < 8; t++) out[p * BP_NR + half * 8 + t] = (float)s[t][p] / divisor;
+    }
   }
-  return count;
+  return rows ? nonzero_rows(out, kc, rows) : kc;
 }
 #endif

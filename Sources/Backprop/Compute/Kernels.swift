@@ -61,6 +61,20 @@ enum Kernels {
     return true
   }
 
+  /// C = A·X on the own `Float` kernels, where X (k × n) is never stored: X[p, j] = samples[offsets[j] + p] / 255,
+  /// the values the batch gather would write. The same bits as gathering X and calling
+  /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:scratch:)`` with α = 1, β = 0. `Float` only.
+  @inline(__always)
+  static func gemmFromBytes<T: BackpropScalar>(
+    m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int, samples: UnsafePointer<UInt8>,
+    offsets: UnsafePointer<Int>, c: UnsafeMutablePointer<T>, ldc: Int
+  ) {
+    precondition(T.self == Float.self, "the bytes' product runs on Float")
+    bp_sgemm_bytes(
+      Int32(m), Int32(n), Int32(k), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda), samples,
+      offsets, 255, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+  }
+
   /// The plain-Swift C = α·op(A)·op(B) + β·C: clearly correct loops, each C[i, j] summed over p in order.
   /// When β is 0, C is overwritten without being read, so garbage (even NaN) in C does not leak into the result.
   ///

@@ -3,7 +3,8 @@ import CBackpropKernels
 extension Workspace {
 
   /// Gathers the samples `indices` of `dataset` as the batch: A[0] gets one column per sample (bytes scaled to
-  /// [0, 1], then standardized if asked), and Y the one-hot labels when the data set has them.
+  /// [0, 1], then standardized if asked), and Y the one-hot labels when the data set has them. While
+  /// ``byteSamples`` is set, A[0] is left alone: the first layer's product reads the samples' bytes at `offsets`.
   func gather(_ dataset: Dataset, indices: ArraySlice<Int>, standardization: Standardization?) {
     precondition(indices.count <= capacity, "batch larger than the workspace")
     m = indices.count
@@ -13,6 +14,23 @@ extension Workspace {
     indices.withUnsafeBufferPointer { samples in
       for j in 0..<m { offsets[j] = samples[j] * n }
     }
+    if byteSamples == nil { gatherInputs(dataset, standardization: standardization) }
+    if let values = dataset.targetValues {
+      gatherTargets(values, width: dataset.targetNames.count, indices: indices, standardization: standardization)
+    }
+    guard let labels = dataset.labels else { return }
+    let classes = sizes[sizes.count - 1]
+    y.update(repeating: 0, count: classes * m)
+    indices.withUnsafeBufferPointer { samples in
+      labels.withUnsafeBufferPointer { labels in
+        for j in 0..<m { y[labels[samples[j]] * m + j] = 1 }
+      }
+    }
+  }
+
+  /// A[0] from the samples at `offsets`.
+  private func gatherInputs(_ dataset: Dataset, standardization: Standardization?) {
+    let n = dataset.featureCount
     switch dataset.features {
     case .bytes(let bytes) where Scalar.self == Float.self:
       // The C gather: 8 × 8 blocks converted and transposed in registers, split over the threads.
@@ -47,17 +65,6 @@ extension Workspace {
         let mu = Scalar(standardization.mean[k]), s = Scalar(standardization.scale[k])
         let row = x + k * m
         for j in 0..<m { row[j] = (row[j] - mu) / s }
-      }
-    }
-    if let values = dataset.targetValues {
-      gatherTargets(values, width: dataset.targetNames.count, indices: indices, standardization: standardization)
-    }
-    guard let labels = dataset.labels else { return }
-    let classes = sizes[sizes.count - 1]
-    y.update(repeating: 0, count: classes * m)
-    indices.withUnsafeBufferPointer { samples in
-      labels.withUnsafeBufferPointer { labels in
-        for j in 0..<m { y[labels[samples[j]] * m + j] = 1 }
       }
     }
   }

@@ -18,7 +18,15 @@ extension Network {
       let layer = layers[l]
       let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
       let z = workspace.z[l]
-      if m == 1, !workspace.transposedWeights.isEmpty {
+      if l == 0, let samples = workspace.byteSamples {
+        // Z = W·X with X's panels packed from the bytes (X = b/255, the gather's values): the same bits, and X is
+        // never written. Set only for Float networks.
+        layer.weights.withUnsafeBufferPointer { w in
+          Kernels.gemmFromBytes(
+            m: layer.outputs, n: m, k: layer.inputs, a: w.baseAddress!, lda: layer.inputs, samples: samples,
+            offsets: workspace.offsets, c: z, ldc: m)
+        }
+      } else if m == 1, !workspace.transposedWeights.isEmpty {
         // Zero inputs (an image's background) add nothing to a finite W's sums: skipping them keeps the bits.
         let skipped = workspace.transposedWeightsAreFinite[l]
           && Kernels.gemvSkippingZeros(

@@ -202,4 +202,24 @@ struct GemmTests {
     }
     _ = bp_isa_force(bp_isa_detected())
   }
+
+  @Test("the product packed straight from bytes equals gathering X and multiplying, bit for bit, on every path")
+  func productFromBytes() {
+    var g = SeededGenerator(seed: 93)
+    for (m, n, k) in [(40, 37, 300), (7, 16, 784), (13, 100, 5)] {
+      let samples = (0..<(n * k + 50)).map { _ in g.nextUniform() < 0.7 ? UInt8(0) : UInt8(g.nextInt(below: 256)) }
+      let offsets = (0..<n).map { ($0 * 7919) % n * k }  // samples out of order, as in a shuffled batch
+      let a = (0..<(m * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+      for isa in Self.instructionSets {
+        #expect(bp_isa_force(isa) == 1)
+        var x = [Float](repeating: 0, count: k * n), gathered = [Float](repeating: 0, count: m * n)
+        bp_gather_bytes(samples, offsets, Int32(n), Int32(k), 255, &x, Int32(n))
+        bp_sgemm(0, 0, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), x, Int32(n), 0, &gathered, Int32(n))
+        var packed = [Float](repeating: .nan, count: m * n)
+        bp_sgemm_bytes(Int32(m), Int32(n), Int32(k), a, Int32(k), samples, offsets, 255, &packed, Int32(n))
+        #expect(packed.map(\.bitPattern) == gathered.map(\.bitPattern), "\(m)×\(n)×\(k) \(String(cString: bp_isa_name(isa)))")
+      }
+      _ = bp_isa_force(bp_isa_detected())
+    }
+  }
 }

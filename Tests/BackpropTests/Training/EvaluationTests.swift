@@ -68,4 +68,24 @@ struct EvaluationTests {
     let alone = try network.predict(data, batchSize: 1), together = try network.predict(data, batchSize: 17)
     #expect(alone.scalars.map(\.bitPattern) == together.scalars.map(\.bitPattern))
   }
+
+  @Test("predicting from bytes packs the first product straight from them: the bits of gathering X first", arguments: [1, 2])
+  func bytesPackedDirectly(threads: Int) throws {
+    let data = try ThreadsTests.data()  // 600 sparse byte samples, 256 features
+    var g = SeededGenerator(seed: 12)
+    let network = try Network<Float>(
+      sizes: [256, 40, 10], activations: [.relu, .softmax], loss: .crossEntropy, using: &g)
+    // μ = 0 and s = 1 change no value but take the gather: X is written, then multiplied.
+    let identity = Standardization(mean: .init(repeating: 0, count: 256), scale: .init(repeating: 1, count: 256))
+    ComputeThreads.count = threads
+    defer { ComputeThreads.count = 1 }
+    for batch in [600, 37, 16] {
+      let packed = try network.predict(data, batchSize: batch)
+      let gathered = try network.predict(data, standardization: identity, batchSize: batch)
+      #expect(packed.scalars.map(\.bitPattern) == gathered.scalars.map(\.bitPattern), "batch \(batch)")
+      let a = try network.evaluate(on: data, batchSize: batch)
+      let b = try network.evaluate(on: data, standardization: identity, batchSize: batch)
+      #expect(a.loss.bitPattern == b.loss.bitPattern && a.confusionMatrix == b.confusionMatrix)
+    }
+  }
 }
