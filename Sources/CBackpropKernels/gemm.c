@@ -33,10 +33,12 @@ struct gemm_call {
   bp_sgemm_kernel kernel;
   int skips_zero_rows;
   _Atomic int next_panel;  // the first column panel no thread has taken yet (split by columns)
-  // When `bytes` is not NULL, B is read from bytes instead of b: B(p, j) = bytes[offsets[j] + p] / divisor.
+  // When `bytes` is not NULL, B is read from bytes instead of b: B(p, j) = bytes[offsets[j] + p] / divisor, or
+  // bytes[offsets[p] + j] / divisor when `bytes_transposed` (X or Xᵀ of a batch of samples).
   const unsigned char *bytes;
   const ptrdiff_t *offsets;
   float divisor;
+  int bytes_transposed;
 };
 
 // Float bits read in place: may_alias tells the optimizer these loads may see what was stored as float.
@@ -85,14 +87,21 @@ static int pack_b(const struct gemm_call *g, int p0, int kc, int j0, int n, floa
 #if defined(__x86_64__)
     if (width == BP_NR && g->kernel == bp_sgemm_kernel_avx2) {
       int count = g->bytes
-        ? bp_pack_bytes_avx2(g->bytes, g->offsets + j0 + q, p0, kc, g->divisor, out, list ? list + 1 : NULL)
+        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->divisor, out,
+                             list ? list + 1 : NULL)
         : bp_pack_panel_avx2(src, g->brs, g->bcs, kc, out, list ? list + 1 : NULL);
       if (list) list[0] = count;
       sparse |= count < kc;
       continue;
     }
 #endif
-    if (g->bytes) {  // one sample per column: its bytes p0 … p0+kc, each divided as the gather divides
+    if (g->bytes && g->bytes_transposed) {  // one sample per k-row, divided as the gather divides
+      for (int p = 0; p < kc; p++) {
+        const unsigned char *sample = g->bytes + g->offsets[p0 + p] + j0 + q;
+        for (int j = 0; j < width; j++) out[p * BP_NR + j] = (float)sample[j] / g->divisor;
+        for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
+      }
+    } else if (g->bytes) {  // one sample per column
       for (int j = 0; j < width; j++) {
         const unsigned char *sample = g->bytes + g->offsets[j0 + q + j] + p0;
         for (int p = 0; p < kc; p++) out[p * BP_NR + j] = (float)sample[p] / g->divisor;
@@ -192,13 +201,27 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
 }
 
 // Rows row_begin … row_end − 1 of C and its column panels first … end − 1 (NR wide): all of the product for them.
+// This thread's buffers for a block of `panels` column panels, grown if they are smaller.
+struct buffers {
+  float *pb, *pa;
+  int *kept;  // per panel: the count of nonzero k-rows, then the rows
+};
+
+static struct buffers buffers_for(const struct gemm_call *g, int panels) {
+  int depth = bp_k_block(g->k), pack_all = g->acs != 1 && panels >= 4;
+  return (struct buffers){
+    buffer(&packed_b, &packed_b_size, sizeof(float) * depth * panels * BP_NR),
+    buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR)),
+    buffer(&kept_rows, &kept_rows_size, sizeof(int) * (depth + 1) * panels)};
+}
+
 static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, int first, int end) {
   int j0 = first * BP_NR, width = (end * BP_NR < g->n ? end * BP_NR : g->n) - j0;
   if (width <= 0 || row_begin >= row_end) return;
-  int depth = bp_k_block(g->k), pack_all = g->acs != 1 && end - first >= 4, panels = end - first;
-  float *pb = buffer(&packed_b, &packed_b_size, sizeof(float) * depth * panels * BP_NR);
-  float *pa = buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR));
-  int *kept = buffer(&kept_rows, &kept_rows_size, sizeof(int) * (depth + 1) * panels);  // per panel: count, rows
+  int depth = bp_k_block(g->k), pack_all = g->acs != 1 && end - first >= 4;
+  struct buffers buffers = buffers_for(g, end - first);
+  float *pb = buffers.pb, *pa = buffers.pa;
+  int *kept = buffers.kept;
   float tile[BP_MR * BP_NR];
   for (int p0 = 0; p0 < g->k; p0 += depth) {
     int kc = g->k - p0 < depth ? g->k - p0 : depth;
@@ -253,6 +276,10 @@ static void gemm_part(void *context, int part, int parts) {
       return;
     }
     int chunk = (panels + 4 * parts - 1) / (4 * parts);  // about four chunks per thread
+    // Every part sizes its buffers for a chunk, even one that finds no chunk left: a thread that comes late to
+    // the first call of a shape would otherwise allocate at a later one (training allocates nothing after its
+    // first step).
+    buffers_for(g, chunk);
     for (int first; (first = atomic_fetch_add_explicit(&g->next_panel, chunk, memory_order_relaxed)) < panels;) {
       gemm_block(g, 0, g->m, first, first + chunk < panels ? first + chunk : panels);
     }
@@ -292,21 +319,23 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
     m, n, k, a, b,
     transpose_a ? 1 : lda, transpose_a ? lda : 1,
     transpose_b ? 1 : ldb, transpose_b ? ldb : 1,
-    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, NULL, NULL, 0};
+    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, NULL, NULL, 0, 0};
   run(&call);
 }
 
-void bp_sgemm_bytes(int m, int n, int k, const float *a, int lda, const unsigned char *samples, const ptrdiff_t *offsets,
-                    float divisor, float *c, int ldc) {
+void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const float *a, int lda,
+                    const unsigned char *samples, const ptrdiff_t *offsets, float divisor, float beta, float *c,
+                    int ldc) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
+  if (k <= 0) {  // C = β·C
     for (int i = 0; i < m; i++) {
-      for (int j = 0; j < n; j++) c[(size_t)i * ldc + j] = 0;
+      float *row = c + (size_t)i * ldc;
+      for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
     }
     return;
   }
   struct gemm_call call = {
     m, n, k, a, NULL, lda, 1, 0, 0,
-    c, ldc, 1, 0, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, samples, offsets, divisor};
+    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, samples, offsets, divisor, transpose_x};
   run(&call);
 }

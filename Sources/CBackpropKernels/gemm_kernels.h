@@ -38,10 +38,11 @@ void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t 
 /// being 1. When `rows` is not NULL, writes there the k-rows holding a nonzero value and returns their number
 /// (else kc). Packing only copies, so the panel is the generic packing's, bit for bit.
 int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, float *out, int *rows);
-/// The same for a panel read from bytes: out[p·NR + j] = samples[offsets[j] + p0 + p] / divisor, divided as
-/// bp_gather_bytes divides, so the panel is the one packed from the gathered floats.
-int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int p0, int kc, float divisor,
-                       float *out, int *rows);
+/// The same for a panel read from bytes, divided as bp_gather_bytes divides, so the panel is the one packed from the
+/// gathered floats: out[p·NR + j] = samples[offsets[j0 + j] + p0 + p] / divisor (a sample per column), or when
+/// `transposed`, samples[offsets[p0 + p] + j0 + j] / divisor (a sample per k-row).
+int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
+                       float divisor, float *out, int *rows);
 #endif
 
 #endif

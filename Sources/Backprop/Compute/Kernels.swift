@@ -61,18 +61,23 @@ enum Kernels {
     return true
   }
 
-  /// C = A·X on the own `Float` kernels, where X (k × n) is never stored: X[p, j] = samples[offsets[j] + p] / 255,
-  /// the values the batch gather would write. The same bits as gathering X and calling
-  /// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:scratch:)`` with α = 1, β = 0. `Float` only.
+  /// Whether `Float` products run on the own kernels on this thread: no other backend is selected, process-wide or
+  /// for this thread (``ComputeBackend/withSelected(_:onThisThread:)``).
+  static var floatProductsAreNative: Bool { bp_blas_active_sgemm() == nil }
+
+  /// C = α·A·op(X) on the own `Float` kernels, where the batch X is never stored: X[p, j] = samples[offsets[j] + p]
+  /// / 255, the values the batch gather would write (op(X) = X), or with `transposeX`, op(X) = Xᵀ. The same bits as
+  /// gathering X and calling ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:scratch:)`` with
+  /// β = 0. `Float` only.
   @inline(__always)
   static func gemmFromBytes<T: BackpropScalar>(
-    m: Int, n: Int, k: Int, a: UnsafePointer<T>, lda: Int, samples: UnsafePointer<UInt8>,
+    transposeX: Bool, m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, lda: Int, samples: UnsafePointer<UInt8>,
     offsets: UnsafePointer<Int>, c: UnsafeMutablePointer<T>, ldc: Int
   ) {
     precondition(T.self == Float.self, "the bytes' product runs on Float")
     bp_sgemm_bytes(
-      Int32(m), Int32(n), Int32(k), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda), samples,
-      offsets, 255, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+      transposeX ? 1 : 0, Int32(m), Int32(n), Int32(k), Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
+      Int32(lda), samples, offsets, 255, 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
   }
 
   /// The plain-Swift C = α·op(A)·op(B) + β·C: clearly correct loops, each C[i, j] summed over p in order.

@@ -4,7 +4,7 @@ extension Workspace {
 
   /// Gathers the samples `indices` of `dataset` as the batch: A[0] gets one column per sample (bytes scaled to
   /// [0, 1], then standardized if asked), and Y the one-hot labels when the data set has them. While
-  /// ``byteSamples`` is set, A[0] is left alone: the first layer's product reads the samples' bytes at `offsets`.
+  /// ``inputBytes`` is set, A[0] is left alone: the first layer's products read the samples' bytes at `offsets`.
   func gather(_ dataset: Dataset, indices: ArraySlice<Int>, standardization: Standardization?) {
     precondition(indices.count <= capacity, "batch larger than the workspace")
     m = indices.count
@@ -14,7 +14,7 @@ extension Workspace {
     indices.withUnsafeBufferPointer { samples in
       for j in 0..<m { offsets[j] = samples[j] * n }
     }
-    if byteSamples == nil { gatherInputs(dataset, standardization: standardization) }
+    if inputBytes == nil { gatherInputs(dataset, standardization: standardization) }
     if let values = dataset.targetValues {
       gatherTargets(values, width: dataset.targetNames.count, indices: indices, standardization: standardization)
     }
@@ -67,6 +67,18 @@ extension Workspace {
         for j in 0..<m { row[j] = (row[j] - mu) / s }
       }
     }
+  }
+}
+
+extension Dataset {
+  /// The samples' bytes, when a `Scalar` network's first layer can pack X straight from them instead of reading a
+  /// gathered A[0] (`bp_sgemm_bytes`, the same bits): `Float` on the native kernels, and bytes that are only
+  /// scaled to [0, 1], not standardized. Nil otherwise.
+  func bytesToPack<Scalar: BackpropScalar>(as scalar: Scalar.Type, standardization: Standardization?) -> [UInt8]? {
+    guard Scalar.self == Float.self, standardization == nil, Kernels.floatProductsAreNative,
+      case .bytes(let bytes) = features, !bytes.isEmpty
+    else { return nil }
+    return bytes
   }
 }
 

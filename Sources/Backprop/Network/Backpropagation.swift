@@ -18,13 +18,15 @@ extension Network {
       let layer = layers[l]
       let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
       let z = workspace.z[l]
-      if l == 0, let samples = workspace.byteSamples {
+      if l == 0, let bytes = workspace.inputBytes {
         // Z = W·X with X's panels packed from the bytes (X = b/255, the gather's values): the same bits, and X is
-        // never written. Set only for Float networks.
-        layer.weights.withUnsafeBufferPointer { w in
-          Kernels.gemmFromBytes(
-            m: layer.outputs, n: m, k: layer.inputs, a: w.baseAddress!, lda: layer.inputs, samples: samples,
-            offsets: workspace.offsets, c: z, ldc: m)
+        // never written. Set only for Float networks on the native kernels.
+        bytes.withUnsafeBufferPointer { samples in
+          layer.weights.withUnsafeBufferPointer { w in
+            Kernels.gemmFromBytes(
+              transposeX: false, m: layer.outputs, n: m, k: layer.inputs, alpha: 1, a: w.baseAddress!,
+              lda: layer.inputs, samples: samples.baseAddress!, offsets: workspace.offsets, c: z, ldc: m)
+          }
         }
       } else if m == 1, !workspace.transposedWeights.isEmpty {
         // Zero inputs (an image's background) add nothing to a finite W's sums: skipping them keeps the bits.
@@ -129,11 +131,20 @@ extension Network {
       let l = layers.count - 1 - step
       let layer = layers[l]
       let delta = workspace.delta[l]
-      let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
-      Kernels.gemm(
-        transposeA: false, transposeB: true, m: layer.outputs, n: layer.inputs, k: m,
-        alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs,
-        scratch: workspace.scratch)
+      if l == 0, let bytes = workspace.inputBytes {
+        // dW = (1/m)·δ·Xᵀ with Xᵀ's panels packed from the bytes, as in the forward pass.
+        bytes.withUnsafeBufferPointer { samples in
+          Kernels.gemmFromBytes(
+            transposeX: true, m: layer.outputs, n: layer.inputs, k: m, alpha: scale, a: delta, lda: m,
+            samples: samples.baseAddress!, offsets: workspace.offsets, c: workspace.dW[l], ldc: layer.inputs)
+        }
+      } else {
+        let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
+        Kernels.gemm(
+          transposeA: false, transposeB: true, m: layer.outputs, n: layer.inputs, k: m,
+          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs,
+          scratch: workspace.scratch)
+      }
       if l2 != 0 {
         let dW = workspace.dW[l]
         layer.weights.withUnsafeBufferPointer { w in

@@ -55,9 +55,10 @@ final class Workspace<Scalar: BackpropScalar> {
 
   /// Where each sample of the batch starts in the data set's features, for the gather.
   let offsets: UnsafeMutablePointer<Int>
-  /// The data set's bytes, while a forward-only pass over a `Float` network reads the first layer's inputs straight
-  /// from them (``Network/forEachBatch(of:standardization:batchSize:_:)``); nil otherwise, and then A[0] holds X.
-  var byteSamples: UnsafePointer<UInt8>?
+  /// The data set's bytes, while the first layer's products read the batch straight from them (a `Float` network on
+  /// the native kernels, bytes not standardized: `Dataset.bytesToPack`); A[0] is then not written. Nil otherwise,
+  /// and A[0] holds X.
+  var inputBytes: [UInt8]?
   /// W[l]ᵀ per layer, for batches of one sample, when ``storeTransposedWeights(of:)`` made them: Z = W·x is then
   /// a product whose matrix is read down its columns, which runs several times faster for a single column and
   /// sums in the same order (the same bits).

@@ -111,28 +111,16 @@ extension Network {
     let workspace = Workspace<Scalar>(sizes: sizes, capacity: min(batchSize, data.count))
     if batchSize == 1 { workspace.storeTransposedWeights(of: self) }
     let order = Array(0..<data.count)
-    func run() throws {
-      var start = 0
-      while start < data.count {
-        let indices = order[start..<min(start + batchSize, data.count)]
-        workspace.gather(data, indices: indices, standardization: standardization)
-        forward(workspace)
-        try body(workspace, indices)
-        start += indices.count
-      }
-    }
-    // Bytes scaled to [0, 1] and nothing else: the native kernels pack the first product straight from the bytes,
-    // which saves writing and reading back X (a sixth of inference on MNIST in batches of 1000).
-    if case .bytes(let bytes) = data.features, Scalar.self == Float.self, standardization == nil, batchSize > 1,
-      ComputeBackend.current == .native
-    {
-      try bytes.withUnsafeBufferPointer { samples in
-        workspace.byteSamples = samples.baseAddress
-        defer { workspace.byteSamples = nil }
-        try run()
-      }
-    } else {
-      try run()
+    // Bytes only scaled to [0, 1]: the first product is packed straight from them, which saves writing and
+    // reading back X (a sixth of inference on MNIST in batches of 1000).
+    if batchSize > 1 { workspace.inputBytes = data.bytesToPack(as: Scalar.self, standardization: standardization) }
+    var start = 0
+    while start < data.count {
+      let indices = order[start..<min(start + batchSize, data.count)]
+      workspace.gather(data, indices: indices, standardization: standardization)
+      forward(workspace)
+      try body(workspace, indices)
+      start += indices.count
     }
   }
 

@@ -131,7 +131,8 @@ public struct Trainer<Scalar: BackpropScalar> {
       throw BackpropError.invalidArgument(name: "data", value: data.source, expected: "samples with targets to train on")
     }
     return try epoch(
-      &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator, afterBatch: afterBatch
+      &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator,
+      bytes: data.bytesToPack(as: Scalar.self, standardization: standardization), afterBatch: afterBatch
     ) {
       $0.gather(data, indices: $1, standardization: standardization)
       $0.loadSampleWeights(data.sampleWeights, indices: $1)
@@ -151,17 +152,19 @@ public struct Trainer<Scalar: BackpropScalar> {
     try network.check(data, standardization: standardization)
     var network = network
     _ = try epoch(
-      &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator, updating: false,
+      &network, count: data.count, batchSize: batchSize, shuffle: shuffle, using: &generator,
+      bytes: data.bytesToPack(as: Scalar.self, standardization: standardization), updating: false,
       afterBatch: { _, _, _ in }
     ) {
       $0.gather(data, indices: $1, standardization: standardization)
     }
   }
 
-  /// The epochs' loop: shuffle, then per batch the gather and (when `updating`) the update.
+  /// The epochs' loop: shuffle, then per batch the gather and (when `updating`) the update. With `bytes`, the first
+  /// layer's products read the samples from them (``Workspace/inputBytes``) and the gather leaves A[0] alone.
   private mutating func epoch(
     _ network: inout Network<Scalar>, count: Int, batchSize: Int, shuffle: Bool, using generator: inout SeededGenerator,
-    updating: Bool = true, afterBatch: (Int, Int, Scalar) -> Void,
+    bytes: [UInt8]? = nil, updating: Bool = true, afterBatch: (Int, Int, Scalar) -> Void,
     gather: (Workspace<Scalar>, ArraySlice<Int>) -> Void
   ) throws -> Scalar {
     guard batchSize > 0 else {
@@ -185,6 +188,8 @@ public struct Trainer<Scalar: BackpropScalar> {
 
     let batches = (count + batchSize - 1) / batchSize
     var total: Scalar = 0, weight: Scalar = 0
+    workspace.inputBytes = bytes
+    defer { workspace.inputBytes = nil }
     for batch in 0..<batches {
       let start = batch * batchSize, end = min(start + batchSize, count)
       gather(workspace, order[start..<end])

@@ -29,11 +29,14 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
-/// C = A·X, where X (k × n) is read from bytes as bp_gather_bytes would gather it: X[p, j] =
-/// samples[offsets[j] + p] / divisor. The same bits as bp_gather_bytes followed by bp_sgemm(0, 0, …, α = 1, β = 0),
-/// without writing X: inference on bytes (MNIST) packs the panels straight from the samples.
-void bp_sgemm_bytes(int m, int n, int k, const float *a, int lda, const unsigned char *samples, const ptrdiff_t *offsets,
-                    float divisor, float *c, int ldc);
+/// C = alpha·A·op(X) + beta·C, where X is a batch of samples read from bytes as bp_gather_bytes would gather it,
+/// one sample per column: X[p, j] = samples[offsets[j] + p] / divisor (op(X) = X, k × n), or with transpose_x,
+/// op(X) = Xᵀ (k × n, a sample per row): Xᵀ[p, j] = samples[offsets[p] + j] / divisor. A is m × k, not transposed.
+/// The same bits as bp_gather_bytes followed by bp_sgemm, without writing X: training and inference on bytes (MNIST)
+/// pack the first layer's products straight from the samples.
+void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const float *a, int lda,
+                    const unsigned char *samples, const ptrdiff_t *offsets, float divisor, float beta, float *c,
+                    int ldc);
 
 /// Whether bp_sgemm skips the k-rows of B that are zero across a packed panel of 16 columns, where A is finite (on
 /// by default). The results are the same either way, bit for bit unless a sum is exactly zero (its sign may then

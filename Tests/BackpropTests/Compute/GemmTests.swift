@@ -203,21 +203,33 @@ struct GemmTests {
     _ = bp_isa_force(bp_isa_detected())
   }
 
-  @Test("the product packed straight from bytes equals gathering X and multiplying, bit for bit, on every path")
+  @Test("products packed straight from bytes (X and Xᵀ) equal gathering X and multiplying, bit for bit, on every path")
   func productFromBytes() {
     var g = SeededGenerator(seed: 93)
-    for (m, n, k) in [(40, 37, 300), (7, 16, 784), (13, 100, 5)] {
-      let samples = (0..<(n * k + 50)).map { _ in g.nextUniform() < 0.7 ? UInt8(0) : UInt8(g.nextInt(below: 256)) }
-      let offsets = (0..<n).map { ($0 * 7919) % n * k }  // samples out of order, as in a shuffled batch
-      let a = (0..<(m * k)).map { _ in Float(g.nextUniform(in: -1, 1)) }
+    for (rows, samples, features) in [(40, 37, 300), (7, 16, 784), (13, 100, 5), (20, 64, 40)] {
+      let bytes = (0..<(samples * features + 50)).map { _ in g.nextUniform() < 0.7 ? UInt8(0) : UInt8(g.nextInt(below: 256)) }
+      let offsets = (0..<samples).map { ($0 * 7919) % samples * features }  // out of order, as in a shuffled batch
+      let w = (0..<(rows * features)).map { _ in Float(g.nextUniform(in: -1, 1)) }       // rows × features
+      let delta = (0..<(rows * samples)).map { _ in Float(g.nextUniform(in: -1, 1)) }  // rows × samples
       for isa in Self.instructionSets {
         #expect(bp_isa_force(isa) == 1)
-        var x = [Float](repeating: 0, count: k * n), gathered = [Float](repeating: 0, count: m * n)
-        bp_gather_bytes(samples, offsets, Int32(n), Int32(k), 255, &x, Int32(n))
-        bp_sgemm(0, 0, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), x, Int32(n), 0, &gathered, Int32(n))
-        var packed = [Float](repeating: .nan, count: m * n)
-        bp_sgemm_bytes(Int32(m), Int32(n), Int32(k), a, Int32(k), samples, offsets, 255, &packed, Int32(n))
-        #expect(packed.map(\.bitPattern) == gathered.map(\.bitPattern), "\(m)×\(n)×\(k) \(String(cString: bp_isa_name(isa)))")
+        let name = "\(rows)×\(samples)×\(features) \(String(cString: bp_isa_name(isa)))"
+        var x = [Float](repeating: 0, count: features * samples)  // features × samples, as the gather writes it
+        bp_gather_bytes(bytes, offsets, Int32(samples), Int32(features), 255, &x, Int32(samples))
+        // Z = W·X (rows × samples)
+        var z = [Float](repeating: 0, count: rows * samples), zBytes = [Float](repeating: .nan, count: rows * samples)
+        bp_sgemm(0, 0, Int32(rows), Int32(samples), Int32(features), 1, w, Int32(features), x, Int32(samples), 0, &z,
+                 Int32(samples))
+        bp_sgemm_bytes(0, Int32(rows), Int32(samples), Int32(features), 1, w, Int32(features), bytes, offsets, 255, 0,
+                       &zBytes, Int32(samples))
+        #expect(zBytes.map(\.bitPattern) == z.map(\.bitPattern), "X \(name)")
+        // dW = α·δ·Xᵀ (rows × features)
+        var dW = [Float](repeating: 0, count: rows * features), dWBytes = [Float](repeating: .nan, count: rows * features)
+        bp_sgemm(0, 1, Int32(rows), Int32(features), Int32(samples), 0.25, delta, Int32(samples), x, Int32(samples), 0,
+                 &dW, Int32(features))
+        bp_sgemm_bytes(1, Int32(rows), Int32(features), Int32(samples), 0.25, delta, Int32(samples), bytes, offsets, 255,
+                       0, &dWBytes, Int32(features))
+        #expect(dWBytes.map(\.bitPattern) == dW.map(\.bitPattern), "Xᵀ \(name)")
       }
       _ = bp_isa_force(bp_isa_detected())
     }

@@ -132,4 +132,23 @@ struct TrainerTests {
       try trainer.epoch(&network, inputs: x, targets: y, batchSize: 0, using: &generator)
     }
   }
+
+  @Test("training on bytes packs the first layer's products from them: the bits of training on a gathered X")
+  func bytesPackedInTraining() throws {
+    let data = try ThreadsTests.data()  // 600 sparse byte samples, 256 features
+    // μ = 0 and s = 1 change no value but take the gather: X is written, then multiplied.
+    let identity = Standardization(mean: .init(repeating: 0, count: 256), scale: .init(repeating: 1, count: 256))
+    var networks: [Network<Float>] = []
+    for standardization in [nil, identity] {
+      var g = SeededGenerator(seed: 3)
+      var network = try Network<Float>(
+        sizes: [256, 32, 10], activations: [.relu, .softmax], loss: .crossEntropy, using: &g)
+      var trainer = Trainer<Float>(optimizer: try GradientDescent(learningRate: 0.1))
+      for batchSize in [64, 1] {  // 9 batches of 64 and one of 24, then single samples
+        _ = try trainer.epoch(&network, on: data, batchSize: batchSize, standardization: standardization, using: &g)
+      }
+      networks.append(network)
+    }
+    #expect(networks[0] == networks[1])
+  }
 }
