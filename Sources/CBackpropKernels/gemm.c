@@ -231,10 +231,12 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
       int mc = row_end - i0 < MC ? row_end - i0 : MC, in_place = pack_all ? 0 : mc / BP_MR * BP_MR;
       if (in_place < mc) pack_a(g, i0 + in_place, mc - in_place, p0, kc, pa);
       // Whether each strip of MR rows may skip: decided per strip (threads split C in whole strips), so that the
-      // choice, and with it the sign of a sum that is exactly zero, never depends on the number of threads.
-      int finite_strip[MC / BP_MR];
+      // choice, and with it the sign of a sum that is exactly zero, never depends on the number of threads. The
+      // whole block is checked first: a transposed A's strips are lines of 6 floats, too short to check fast.
+      int finite_strip[MC / BP_MR], block_finite = sparse && finite(g, i0, mc, p0, kc);
       for (int r0 = 0; r0 < mc; r0 += BP_MR) {
-        finite_strip[r0 / BP_MR] = sparse && finite(g, i0 + r0, mc - r0 < BP_MR ? mc - r0 : BP_MR, p0, kc);
+        finite_strip[r0 / BP_MR] =
+          block_finite || (sparse && finite(g, i0 + r0, mc - r0 < BP_MR ? mc - r0 : BP_MR, p0, kc));
       }
       for (int q = 0; q * BP_NR < width; q++) {
         int columns = width - q * BP_NR < BP_NR ? width - q * BP_NR : BP_NR;
