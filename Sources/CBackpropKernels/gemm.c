@@ -299,16 +299,19 @@ static void run(struct gemm_call *call) {
   bp_parallel(parts, gemm_part, call);
 }
 
+// Handles a product with no rows, columns or terms (C = β·C when k is 0); returns whether it was one.
+static int empty_product(int m, int n, int k, float beta, float *c, int ldc) {
+  if (m > 0 && n > 0 && k > 0) return 0;
+  for (int i = 0; i < m && k <= 0; i++) {
+    float *row = c + (size_t)i * ldc;
+    for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
+  }
+  return 1;
+}
+
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // C = β·C
-    for (int i = 0; i < m; i++) {
-      float *row = c + (size_t)i * ldc;
-      for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
-    }
-    return;
-  }
+  if (empty_product(m, n, k, beta, c, ldc)) return;
   // One column or one row: a matrix–vector product, with the same chain of multiply-adds per element.
   if (n == 1) {
     bp_sgemv_into(transpose_a, m, k, alpha, a, lda, b, transpose_b ? 1 : ldb, beta, c, ldc);
@@ -329,14 +332,7 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
 void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const float *a, int lda,
                     const unsigned char *samples, const ptrdiff_t *offsets, float divisor, float beta, float *c,
                     int ldc) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // C = β·C
-    for (int i = 0; i < m; i++) {
-      float *row = c + (size_t)i * ldc;
-      for (int j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
-    }
-    return;
-  }
+  if (empty_product(m, n, k, beta, c, ldc)) return;
   struct gemm_call call = {
     m, n, k, a, NULL, lda, 1, 0, 0,
     c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, samples, offsets, divisor, transpose_x};

@@ -234,4 +234,21 @@ struct GemmTests {
       _ = bp_isa_force(bp_isa_detected())
     }
   }
+
+  @Test("an empty product: k = 0 leaves C = β·C, no rows or no columns write nothing (bp_sgemm and bp_sgemm_bytes)")
+  func emptyProducts() {
+    let a: [Float] = [1, 2, 3, 4], bytes: [UInt8] = [9, 9, 9, 9], offsets = [0, 2]
+    for beta: Float in [0, 0.5] {
+      var c: [Float] = [2, -4, 6, .nan], d = c
+      bp_sgemm(0, 0, 2, 2, 0, 1, a, 1, a, 2, beta, &c, 2)
+      bp_sgemm_bytes(0, 2, 2, 0, 1, a, 1, bytes, offsets, 255, beta, &d, 2)
+      let expected: [Float] = beta == 0 ? [0, 0, 0, 0] : [1, -2, 3, .nan]
+      for (got, want) in zip(c + d, expected + expected) { #expect(got == want || (got.isNaN && want.isNaN)) }
+    }
+    var untouched: [Float] = [7, 7, 7, 7]
+    bp_sgemm(0, 0, 0, 2, 2, 1, a, 2, a, 2, 0, &untouched, 2)
+    bp_sgemm(0, 0, 2, 0, 2, 1, a, 2, a, 2, 0, &untouched, 2)
+    bp_sgemm_bytes(1, 2, 0, 2, 1, a, 2, bytes, offsets, 255, 0, &untouched, 2)
+    #expect(untouched == [7, 7, 7, 7])
+  }
 }
