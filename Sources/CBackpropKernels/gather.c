@@ -27,15 +27,11 @@ static void gather_avx2(const struct gather_call *g, int k0, int k1) {
   __m256 divisor = _mm256_set1_ps(g->divisor);
   int j = 0, k_end = k0 + (k1 - k0) / 8 * 8;
   for (; j + 8 <= g->m; j += 8) {
-    const unsigned char *s0 = g->samples + g->offsets[j], *s1 = g->samples + g->offsets[j + 1];
-    const unsigned char *s2 = g->samples + g->offsets[j + 2], *s3 = g->samples + g->offsets[j + 3];
-    const unsigned char *s4 = g->samples + g->offsets[j + 4], *s5 = g->samples + g->offsets[j + 5];
-    const unsigned char *s6 = g->samples + g->offsets[j + 6], *s7 = g->samples + g->offsets[j + 7];
+    const unsigned char *s[8];
+    for (int t = 0; t < 8; t++) s[t] = g->samples + g->offsets[j + t];
     for (int k = k0; k < k_end; k += 8) {
-#define ROW(s) _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)((s) + k)))), divisor)
-      __m256 r[8] = {ROW(s0), ROW(s1), ROW(s2), ROW(s3), ROW(s4), ROW(s5), ROW(s6), ROW(s7)};
-#undef ROW
-      bp_transpose8x8(r);
+      __m256 r[8];
+      bp_bytes8x8_transposed(s, k, divisor, r);
       float *out = g->x + (size_t)k * g->ldx + j;
       for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + t * (size_t)g->ldx, r[t]);
     }

@@ -201,7 +201,6 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
   return bp_sgemm_kernel_generic;
 }
 
-// Rows row_begin … row_end − 1 of C and its column panels first … end − 1 (NR wide): all of the product for them.
 // This thread's buffers for a block of `panels` column panels, grown if they are smaller.
 struct buffers {
   float *pb, *pa;
@@ -216,6 +215,7 @@ static struct buffers buffers_for(const struct gemm_call *g, int panels) {
     buffer(&kept_rows, &kept_rows_size, sizeof(int) * (depth + 1) * panels)};
 }
 
+// Rows row_begin … row_end − 1 of C and its column panels first … end − 1 (NR wide): all of the product for them.
 static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, int first, int end) {
   int j0 = first * BP_NR, width = (end * BP_NR < g->n ? end * BP_NR : g->n) - j0;
   if (width <= 0 || row_begin >= row_end) return;

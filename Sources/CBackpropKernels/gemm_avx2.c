@@ -1,8 +1,9 @@
 // The AVX2 + FMA micro-kernel: 6 rows × 16 columns in 12 ymm accumulators, six broadcasts of A (read in place)
-// and two loads of packed B per step of k.
+// and two loads of packed B per step of k; and the AVX2 packers of B's panels, from floats or from bytes.
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include "gemm_kernels.h"
+#include "transpose_avx2.h"
 
 __attribute__((target("avx2,fma")))
 static inline void store_row(float *c, __m256 acc0, __m256 acc1, __m256 alpha, __m256 beta, int read) {
@@ -54,10 +55,7 @@ void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t 
     tile(steps, NULL, a, rs, cs, b, alpha, beta, c, ldc);
   }
 }
-#endif
 
-#if defined(__x86_64__)
-#include "transpose_avx2.h"
 
 // The k-rows of a packed panel with a nonzero value (−0 counts as zero), read back while the panel is in L1.
 __attribute__((target("avx2")))
@@ -116,11 +114,7 @@ int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, i
     int p = 0;
     for (; p + 8 <= kc; p += 8) {  // 8 bytes of 8 samples, converted and divided, then turned into 8 k-rows
       __m256 r[8];
-      for (int t = 0; t < 8; t++) {
-        __m128i bytes = _mm_loadl_epi64((const __m128i *)(s[t] + p));
-        r[t] = _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), d);
-      }
-      bp_transpose8x8(r);
+      bp_bytes8x8_transposed(s, p, d, r);
       for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
     }
     for (; p < kc; p++) {

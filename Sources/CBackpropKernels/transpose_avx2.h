@@ -1,9 +1,10 @@
-// The 8 × 8 transpose in registers that the gather (bytes → columns) and the matrix–vector product (rows of A →
-// columns) both need.
+// The 8 × 8 transpose in registers that the gather (bytes → columns), the GEMM's panel packing and the
+// matrix–vector product (rows of A → columns) need, and the byte-to-float block built on it.
 #ifndef TRANSPOSE_AVX2_H
 #define TRANSPOSE_AVX2_H
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stddef.h>
 
 /// r[0 … 7] hold the rows of an 8 × 8 block; afterwards r[t] holds its column t.
 __attribute__((target("avx2"))) static inline void bp_transpose8x8(__m256 r[8]) {
@@ -19,6 +20,19 @@ __attribute__((target("avx2"))) static inline void bp_transpose8x8(__m256 r[8]) 
   r[2] = _mm256_permute2f128_ps(u2, u6, 0x20); r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
   r[4] = _mm256_permute2f128_ps(u0, u4, 0x31); r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
   r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/// 8 bytes of each of 8 byte rows, from `offset` on, as floats divided by `divisor` (an exact IEEE division, as the
+/// portable paths do), transposed: afterwards r[t] holds byte offset + t of every row. Samples stored as rows of
+/// bytes become 8 columns this way, both in the batch gather and in packing a GEMM panel from bytes.
+__attribute__((target("avx2"))) static inline void bp_bytes8x8_transposed(const unsigned char *const rows[8],
+                                                                          ptrdiff_t offset, __m256 divisor,
+                                                                          __m256 r[8]) {
+  for (int t = 0; t < 8; t++) {
+    __m128i bytes = _mm_loadl_epi64((const __m128i *)(rows[t] + offset));
+    r[t] = _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), divisor);
+  }
+  bp_transpose8x8(r);
 }
 
 #endif

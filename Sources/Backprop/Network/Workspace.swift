@@ -79,7 +79,7 @@ final class Workspace<Scalar: BackpropScalar> {
       + parameters.reduce(0, +) + widest + 2 * capacity
     // calloc, not allocate + initialize: the system hands out large blocks as pages it has already zeroed, so the
     // buffers a pass never touches (all the backward ones, when predicting) cost neither a write nor a page fault.
-    // Predicting 10,000 MNIST images in batches of 1000 used to spend ~15 % of its time zeroing 11 MB here.
+    // Predicting 10,000 MNIST images in batches of 1000 zeroed 11 MB here per call (~7 % of its time, measured).
     guard let zeroed = calloc(total, MemoryLayout<Scalar>.stride) else { fatalError("out of memory for the workspace") }
     storage = zeroed.bindMemory(to: Scalar.self, capacity: total)
     offsets = .allocate(capacity: capacity)
