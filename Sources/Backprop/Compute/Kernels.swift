@@ -5,8 +5,8 @@ import CBackpropKernels
 ///
 /// `Float` matrix products run in the C target `CBackpropKernels` (packed, AVX2/FMA where the CPU has it, the same
 /// bits on every path), or in OpenBLAS or Accelerate when ``ComputeBackend/select(_:)`` chose one; `Double` ones,
-/// used for gradient checks and worked examples, run the plain-Swift ``referenceGemm`` here, which is also the
-/// oracle the C kernels are tested against.
+/// used for gradient checks and worked examples, run `bp_dgemm`'s plain loops (each C[i, j] summed over p in order,
+/// no fused multiply-adds). The tests hold every path to a plain-Swift reference.
 ///
 /// Every matrix argument is a base pointer plus a leading dimension (the distance between rows), as in BLAS.
 enum Kernels {
@@ -16,7 +16,7 @@ enum Kernels {
   static func gemm<T: BackpropScalar>(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-    beta: T, c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>? = nil
+    beta: T, c: UnsafeMutablePointer<T>, ldc: Int
   ) {
     if T.self == Float.self {
       // One atomic load: the selected library's cblas_sgemm, or nil for the own kernels. Shapes that CBLAS would
@@ -40,13 +40,15 @@ enum Kernels {
         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
       return
     }
-    referenceGemm(
-      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-      beta: beta, c: c, ldc: ldc, scratch: scratch)
+    bp_dgemm(
+      transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), Double(alpha),
+      UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+      UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
+      UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
   }
 
   /// c = op(A)·x with A stored transposed (`a` is k × m, lda ≥ m), skipping the zero entries of x, on the own
-  /// `Float` kernels: the same bits as ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:scratch:)``
+  /// `Float` kernels: the same bits as ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
   /// with n = 1 **for a finite A** (the caller checks it once). Returns false, doing nothing, where it does not
   /// apply (`Double`, or another backend chosen), so the caller runs the dense product.
   @inline(__always)
@@ -67,7 +69,7 @@ enum Kernels {
 
   /// C = α·A·op(X) on the own `Float` kernels, where the batch X is never stored: X[p, j] = samples[offsets[j] + p]
   /// / 255, the values the batch gather would write (op(X) = X), or with `transposeX`, op(X) = Xᵀ. The same bits as
-  /// gathering X and calling ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:scratch:)`` with
+  /// gathering X and calling ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` with
   /// β = 0. `Float` only.
   @inline(__always)
   static func gemmFromBytes<T: BackpropScalar>(
@@ -78,76 +80,6 @@ enum Kernels {
     bp_sgemm_bytes(
       transposeX ? 1 : 0, Int32(m), Int32(n), Int32(k), Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
       Int32(lda), samples, offsets, 255, 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
-  }
-
-  /// The plain-Swift C = α·op(A)·op(B) + β·C: clearly correct loops, each C[i, j] summed over p in order.
-  /// When β is 0, C is overwritten without being read, so garbage (even NaN) in C does not leak into the result.
-  ///
-  /// For A·Bᵀ, a `scratch` buffer of k × n elements lets B be transposed first, so the inner loop runs along
-  /// contiguous rows (and vectorizes) instead of being a dot product. Each C[i, j] is summed over p in the same
-  /// order either way.
-  static func referenceGemm<T: BackpropScalar>(
-    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-    alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
-    beta: T, c: UnsafeMutablePointer<T>, ldc: Int, scratch: UnsafeMutablePointer<T>? = nil
-  ) {
-    if !transposeA, transposeB, let scratch {
-      for j in 0..<n {
-        for p in 0..<k { scratch[p * n + j] = b[j * ldb + p] }
-      }
-      referenceGemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                    b: scratch, ldb: n, beta: beta, c: c, ldc: ldc)
-      return
-    }
-    for i in 0..<m {
-      let row = c + i * ldc
-      if beta == 0 {
-        row.update(repeating: 0, count: n)
-      } else if beta != 1 {
-        for j in 0..<n { row[j] *= beta }
-      }
-    }
-    switch (transposeA, transposeB) {
-    case (false, false):
-      // C[i,:] += α·A[i,p]·B[p,:]: the inner loop runs along rows of B and C.
-      for i in 0..<m {
-        let cRow = c + i * ldc
-        for p in 0..<k {
-          let s = alpha * a[i * lda + p]
-          let bRow = b + p * ldb
-          for j in 0..<n { cRow[j] += s * bRow[j] }
-        }
-      }
-    case (false, true):
-      // C[i,j] += α·(A[i,:] · B[j,:]): both rows are contiguous.
-      for i in 0..<m {
-        let aRow = a + i * lda
-        for j in 0..<n {
-          let bRow = b + j * ldb
-          var sum: T = 0
-          for p in 0..<k { sum += aRow[p] * bRow[p] }
-          c[i * ldc + j] += alpha * sum
-        }
-      }
-    case (true, false):
-      // C[i,:] += α·A[p,i]·B[p,:], p outermost.
-      for p in 0..<k {
-        let bRow = b + p * ldb
-        for i in 0..<m {
-          let s = alpha * a[p * lda + i]
-          let cRow = c + i * ldc
-          for j in 0..<n { cRow[j] += s * bRow[j] }
-        }
-      }
-    case (true, true):
-      for i in 0..<m {
-        for j in 0..<n {
-          var sum: T = 0
-          for p in 0..<k { sum += a[p * lda + i] * b[j * ldb + p] }
-          c[i * ldc + j] += alpha * sum
-        }
-      }
-    }
   }
 
   // MARK: Activations

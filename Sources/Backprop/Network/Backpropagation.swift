@@ -142,8 +142,7 @@ extension Network {
         let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
         Kernels.gemm(
           transposeA: false, transposeB: true, m: layer.outputs, n: layer.inputs, k: m,
-          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs,
-          scratch: workspace.scratch)
+          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs)
       }
       if l2 != 0 {
         let dW = workspace.dW[l]

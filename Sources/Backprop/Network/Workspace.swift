@@ -32,8 +32,6 @@ final class Workspace<Scalar: BackpropScalar> {
   let db: [UnsafeMutablePointer<Scalar>]
   /// ∂C/∂X, n[0] × m, written only when asked for.
   let inputGradient: UnsafeMutablePointer<Scalar>
-  /// Room for the transpose of the largest A[l−1] (m × n[l−1]), so dW = δ·A_prevᵀ runs as a plain product.
-  let scratch: UnsafeMutablePointer<Scalar>
 
   /// The batch's sample weights w_j (m of them) and the factors m·w_j / Σw that scale each sample's δ[L]; read
   /// only while `isWeighted`.
@@ -74,9 +72,8 @@ final class Workspace<Scalar: BackpropScalar> {
     let layers = sizes.count - 1
     let perLayer = (1...layers).map { sizes[$0] * capacity }
     let parameters = (1...layers).map { sizes[$0] * sizes[$0 - 1] + sizes[$0] }
-    let widest = sizes.dropLast().max()! * capacity
     let total = 2 * sizes[0] * capacity + sizes[layers] * capacity + 3 * perLayer.reduce(0, +)
-      + parameters.reduce(0, +) + widest + 2 * capacity
+      + parameters.reduce(0, +) + 2 * capacity
     // calloc, not allocate + initialize: the system hands out large blocks as pages it has already zeroed, so the
     // buffers a pass never touches (all the backward ones, when predicting) cost neither a write nor a page fault.
     // Predicting 10,000 MNIST images in batches of 1000 zeroed 11 MB here per call (~7 % of its time, measured).
@@ -98,7 +95,6 @@ final class Workspace<Scalar: BackpropScalar> {
     delta = perLayer.map(take)
     dW = (1...layers).map { take(sizes[$0] * sizes[$0 - 1]) }
     db = (1...layers).map { take(sizes[$0]) }
-    scratch = take(widest)
     sampleWeights = take(capacity)
     sampleScales = take(capacity)
   }

@@ -29,6 +29,12 @@ const char *bp_isa_name(bp_isa isa);
 void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc);
 
+/// C = alpha·op(A)·op(B) + beta·C in double precision, row-major, op(X) = X or Xᵀ: each C[i, j] is beta·C[i, j]
+/// (0 when beta is 0: C is not read), then + (alpha·A[i, p])·B[p, j] for p = 0, 1, …, k − 1, one rounding per
+/// operation and no fused multiply-adds, whatever the shape.
+void bp_dgemm(int transpose_a, int transpose_b, int m, int n, int k, double alpha, const double *a, int lda,
+              const double *b, int ldb, double beta, double *c, int ldc);
+
 /// C = alpha·A·op(X) + beta·C, where X is a batch of samples read from bytes as bp_gather_bytes would gather it,
 /// one sample per column: X[p, j] = samples[offsets[j] + p] / divisor (op(X) = X, k × n), or with transpose_x,
 /// op(X) = Xᵀ (k × n, a sample per row): Xᵀ[p, j] = samples[offsets[p] + j] / divisor. A is m × k, not transposed.

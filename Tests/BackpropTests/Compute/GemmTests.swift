@@ -36,6 +36,32 @@ struct GemmTests {
     [BP_ISA_GENERIC, BP_ISA_AVX2].filter { $0.rawValue <= bp_isa_detected().rawValue }
   }
 
+  /// Double products (`bp_dgemm`) do the reference's operations in its order: the same bits, for narrow products
+  /// (summed in registers) and wide ones (n ≥ 16, streamed along rows of B), every transposition, β ∈ {0, 1, other}.
+  @Test("Double products give the reference's bits", arguments: [1, 2, 4, 15, 16, 33])
+  func doubleProducts(n: Int) {
+    var g = SeededGenerator(seed: UInt64(n))
+    for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {
+      for (m, k) in [(1, 1), (2, 4), (7, 5), (3, 0), (9, 40)] {
+        for (alpha, beta) in [(1.0, 0.0), (0.25, 1.0), (-1.5, 0.75)] {
+          let aRows = tA ? k : m, lda = (tA ? m : k) + 3, bRows = tB ? n : k, ldb = (tB ? k : n) + 1, ldc = n + 2
+          let a = (0..<(aRows * lda)).map { _ in g.nextUniform(in: -1, 1) }
+          let b = (0..<(bRows * ldb)).map { _ in g.nextUniform(in: -1, 1) }
+          // With β = 0, C holds NaN: it must not be read.
+          let c0 = (0..<(m * ldc)).map { _ in beta == 0 ? Double.nan : g.nextUniform(in: -1, 1) }
+          var expected = c0, out = c0
+          Kernels.referenceGemm(
+            transposeA: tA, transposeB: tB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta,
+            c: &expected, ldc: ldc)
+          bp_dgemm(tA ? 1 : 0, tB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta,
+                   &out, Int32(ldc))
+          let same = zip(out, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+          #expect(same, "\(tA ? "Aᵀ" : "A")·\(tB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α \(alpha) β \(beta)")
+        }
+      }
+    }
+  }
+
   @Test("matches the reference and gives the same bits on every instruction set", arguments: cases)
   func conformance(_ c: Case) {
     var g = SeededGenerator(seed: UInt64(c.m * 1000 + c.n * 10 + c.k))

@@ -1,0 +1,40 @@
+// Double-precision products, for the learners' and the gradient checks' networks (the seeds' worked examples, XOR).
+//
+// Their matrices are tiny, so a product's cost is its loops' overhead, not its arithmetic: each C[i, j] is summed in
+// a register (C[i, j] = β·C[i, j], then += (α·A[i, p])·B[p, j] for p = 0, 1, …), and only a wide B (n ≥ 16, not
+// transposed) is streamed row by row instead, so that the inner loop runs along contiguous memory and vectorizes.
+// Both orders do the same IEEE operations on every element, with no fused multiply-adds, so they give the same bits;
+// the tests hold them to the Swift reference.
+
+#pragma STDC FP_CONTRACT OFF
+
+#include "CBackpropKernels.h"
+
+/// β·C[i, j]: 0 when β is 0, so garbage (even NaN) in C does not leak in.
+static inline double scaled(double beta, double c) { return beta == 0 ? 0 : beta == 1 ? c : beta * c; }
+
+void bp_dgemm(int transpose_a, int transpose_b, int m, int n, int k, double alpha, const double *a, int lda,
+              const double *b, int ldb, double beta, double *c, int ldc) {
+  // A[i, p] = a[i·a_row + p·a_step], B[p, j] = b[p·b_row + j·b_step]
+  const ptrdiff_t a_row = transpose_a ? 1 : lda, a_step = transpose_a ? lda : 1;
+  const ptrdiff_t b_row = transpose_b ? 1 : ldb, b_step = transpose_b ? ldb : 1;
+  if (!transpose_b && n >= 16) {
+    for (int i = 0; i < m; i++) {
+      double *c_row = c + (ptrdiff_t)i * ldc;
+      for (int j = 0; j < n; j++) c_row[j] = scaled(beta, c_row[j]);
+      for (int p = 0; p < k; p++) {
+        const double s = alpha * a[i * a_row + p * a_step];
+        const double *b_row_p = b + p * b_row;
+        for (int j = 0; j < n; j++) c_row[j] += s * b_row_p[j];
+      }
+    }
+    return;
+  }
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double *out = c + (ptrdiff_t)i * ldc + j;
+      double sum = scaled(beta, *out);
+      for (int p = 0; p < k; p++) sum += (alpha * a[i * a_row + p * a_step]) * b[p * b_row + j * b_step];
+      *out = sum;
+    }
+}
