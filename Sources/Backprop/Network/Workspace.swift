@@ -18,7 +18,7 @@ final class Workspace<Scalar: BackpropScalar> {
   /// The largest batch the buffers hold.
   let capacity: Int
   /// The number of columns of the batch now loaded.
-  var m = 0
+  @exclusivity(unchecked) var m = 0
 
   /// A[0] = X, n[0] × m, and the targets Y, n[L] × m.
   let x: UnsafeMutablePointer<Scalar>
@@ -38,31 +38,31 @@ final class Workspace<Scalar: BackpropScalar> {
   let sampleWeights: UnsafeMutablePointer<Scalar>
   let sampleScales: UnsafeMutablePointer<Scalar>
   /// Whether the batch now loaded has sample weights: the cost is then Σ w_j·C_j / Σ w_j.
-  private(set) var isWeighted = false
+  @exclusivity(unchecked) private(set) var isWeighted = false
   /// Σ w_j over the batch, when `isWeighted`.
-  private(set) var weightSum: Scalar = 0
+  @exclusivity(unchecked) private(set) var weightSum: Scalar = 0
 
   /// Dropout, per hidden layer (index l is layer l + 1, for l < L − 1): the mask M[l] (n[l] × m, each entry 0 or
   /// 1/(1 − p)) and the dropped activations M[l] ∘ A[l] that the next layer reads. Allocated at the first
   /// ``drawDropoutMasks(rate:using:)`` with p > 0.
-  private(set) var masks: [UnsafeMutablePointer<Scalar>] = []
-  private(set) var dropped: [UnsafeMutablePointer<Scalar>] = []
+  @exclusivity(unchecked) private(set) var masks: [UnsafeMutablePointer<Scalar>] = []
+  @exclusivity(unchecked) private(set) var dropped: [UnsafeMutablePointer<Scalar>] = []
   /// Whether the pass now loaded applies the masks (a training step with p > 0).
-  private(set) var isDropping = false
-  private var dropoutStorage: UnsafeMutablePointer<Scalar>?
+  @exclusivity(unchecked) private(set) var isDropping = false
+  @exclusivity(unchecked) private var dropoutStorage: UnsafeMutablePointer<Scalar>?
 
   /// Where each sample of the batch starts in the data set's features, for the gather.
   let offsets: UnsafeMutablePointer<Int>
   /// The data set's bytes, while the first layer's products read the batch straight from them (a `Float` network on
   /// the native kernels, bytes not standardized: `Dataset.bytesToPack`); A[0] is then not written. Nil otherwise,
   /// and A[0] holds X.
-  var inputBytes: [UInt8]?
+  @exclusivity(unchecked) var inputBytes: [UInt8]?
   /// W[l]ᵀ per layer, for batches of one sample, when ``storeTransposedWeights(of:)`` made them: Z = W·x is then
   /// a product whose matrix is read down its columns, which runs several times faster for a single column and
   /// sums in the same order (the same bits).
-  private(set) var transposedWeights: [UnsafeMutablePointer<Scalar>] = []
+  @exclusivity(unchecked) private(set) var transposedWeights: [UnsafeMutablePointer<Scalar>] = []
   /// Per layer, whether every weight is finite: then a zero input contributes exactly nothing and may be skipped.
-  private(set) var transposedWeightsAreFinite: [Bool] = []
+  @exclusivity(unchecked) private(set) var transposedWeightsAreFinite: [Bool] = []
 
   private let storage: UnsafeMutablePointer<Scalar>
 

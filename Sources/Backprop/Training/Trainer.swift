@@ -301,23 +301,22 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// One optimizer step t on every parameter tensor, from the gradients in the workspace's dW and db.
   private mutating func applyGradients(in workspace: Workspace<Scalar>, to network: inout Network<Scalar>) {
     step += 1
-    var tensor = 0
+    let rule = optimizer  // one copy of the existential per step, not one per tensor
     for l in network.layers.indices {
       network.layers[l].weights.withUnsafeMutableBufferPointer { w in
-        apply(w, gradient: workspace.dW[l], tensor: tensor)
+        apply(rule, w, gradient: workspace.dW[l], tensor: 2 * l)
       }
-      tensor += 1
       if network.layers[l].hasBiases {
         network.layers[l].biases.withUnsafeMutableBufferPointer { b in
-          apply(b, gradient: workspace.db[l], tensor: tensor)
+          apply(rule, b, gradient: workspace.db[l], tensor: 2 * l + 1)
         }
       }
-      tensor += 1
     }
   }
 
-  private mutating func apply(_ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, tensor: Int) {
-    let rule = optimizer
+  private mutating func apply(
+    _ rule: any Optimizer, _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, tensor: Int
+  ) {
     let t = step
     let g = UnsafeBufferPointer(start: gradient, count: w.count)
     // A stateless rule (plain gradient descent) gets an empty buffer directly: asking the empty array for a
