@@ -34,6 +34,8 @@ void bp_dgemm(int transpose_a, int transpose_b, int m, int n, int k, double alph
     for (int j = 0; j < n; j++) {
       double *out = c + (ptrdiff_t)i * ldc + j;
       double sum = scaled(beta, *out);
+      // An ordered sum cannot be vectorized, and unrolled copies of it only add branches for a k of 2 or 4.
+#pragma clang loop unroll(disable) vectorize(disable)
       for (int p = 0; p < k; p++) sum += (alpha * a[i * a_row + p * a_step]) * b[p * b_row + j * b_step];
       *out = sum;
     }

@@ -155,6 +155,10 @@ void bp_sgd_update(size_t n, float *w, const float *g, float eta) {
   bp_parallel(n >= 65536 ? 64 : 1, sgd_part, &call);
 }
 
+void bp_dsgd_update(size_t n, double *restrict w, const double *restrict g, double eta) {
+  for (size_t i = 0; i < n; i++) w[i] -= eta * g[i];
+}
+
 struct sgd_momentum_call {
   size_t n;
   float *w, *v;

@@ -15,47 +15,49 @@ extension Network {
   func forward(_ workspace: Workspace<Scalar>) {
     let m = workspace.m
     for l in layers.indices {
-      let layer = layers[l]
+      // Sizes and activation as plain values; W and b read in place: a copy of the layer would retain and release
+      // its two arrays, which shows in a tiny network's step.
+      let (outputs, inputs, activation) = (layers[l].outputs, layers[l].inputs, layers[l].activation)
       let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
       let z = workspace.z[l]
       if l == 0, let bytes = workspace.inputBytes {
         // Z = W·X with X's panels packed from the bytes (X = b/255, the gather's values): the same bits, and X is
         // never written. Set only for Float networks on the native kernels.
         bytes.withUnsafeBufferPointer { samples in
-          layer.weights.withUnsafeBufferPointer { w in
+          layers[l].weights.withUnsafeBufferPointer { w in
             Kernels.gemmFromBytes(
-              transposeX: false, m: layer.outputs, n: m, k: layer.inputs, alpha: 1, a: w.baseAddress!,
-              lda: layer.inputs, samples: samples.baseAddress!, offsets: workspace.offsets, c: z, ldc: m)
+              transposeX: false, m: outputs, n: m, k: inputs, alpha: 1, a: w.baseAddress!,
+              lda: inputs, samples: samples.baseAddress!, offsets: workspace.offsets, c: z, ldc: m)
           }
         }
       } else if m == 1, !workspace.transposedWeights.isEmpty {
         // Zero inputs (an image's background) add nothing to a finite W's sums: skipping them keeps the bits.
         let skipped = workspace.transposedWeightsAreFinite[l]
           && Kernels.gemvSkippingZeros(
-            m: layer.outputs, k: layer.inputs, a: workspace.transposedWeights[l], lda: layer.outputs, x: aPrev, c: z)
+            m: outputs, k: inputs, a: workspace.transposedWeights[l], lda: outputs, x: aPrev, c: z)
         if !skipped {
           Kernels.gemm(
-            transposeA: true, transposeB: false, m: layer.outputs, n: 1, k: layer.inputs,
-            alpha: 1, a: workspace.transposedWeights[l], lda: layer.outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
+            transposeA: true, transposeB: false, m: outputs, n: 1, k: inputs,
+            alpha: 1, a: workspace.transposedWeights[l], lda: outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
         }
       } else {
-        layer.weights.withUnsafeBufferPointer { w in
+        layers[l].weights.withUnsafeBufferPointer { w in
           Kernels.gemm(
-            transposeA: false, transposeB: false, m: layer.outputs, n: m, k: layer.inputs,
-            alpha: 1, a: w.baseAddress!, lda: layer.inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
+            transposeA: false, transposeB: false, m: outputs, n: m, k: inputs,
+            alpha: 1, a: w.baseAddress!, lda: inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
         }
       }
       // Z += b and A = g(Z): one pass in the C kernels where they have g (Float), else two.
-      let fused = layer.biases.withUnsafeBufferPointer { b in
+      let fused = layers[l].biases.withUnsafeBufferPointer { b in
         Kernels.biasActivation(
-          layer.activation, bias: layer.hasBiases ? b.baseAddress! : nil, z: z, a: workspace.a[l], rows: layer.outputs,
+          activation, bias: layers[l].hasBiases ? b.baseAddress! : nil, z: z, a: workspace.a[l], rows: outputs,
           columns: m)
       }
       if !fused {
-        if layer.hasBiases {
-          layer.biases.withUnsafeBufferPointer { Kernels.addToRows($0.baseAddress!, z, rows: layer.outputs, columns: m) }
+        if layers[l].hasBiases {
+          layers[l].biases.withUnsafeBufferPointer { Kernels.addToRows($0.baseAddress!, z, rows: outputs, columns: m) }
         }
-        layer.activation.apply(z, workspace.a[l], rows: layer.outputs, columns: m)
+        activation.apply(z, workspace.a[l], rows: outputs, columns: m)
       }
       workspace.applyDropout(layer: l)
     }
@@ -129,41 +131,41 @@ extension Network {
 
     for step in 0..<layers.count {   // l = L−1, …, 0 (a plain range: no iterator that could allocate, unoptimized)
       let l = layers.count - 1 - step
-      let layer = layers[l]
+      let (outputs, inputs) = (layers[l].outputs, layers[l].inputs)  // W read in place, as in the forward pass
       let delta = workspace.delta[l]
       if l == 0, let bytes = workspace.inputBytes {
         // dW = (1/m)·δ·Xᵀ with Xᵀ's panels packed from the bytes, as in the forward pass.
         bytes.withUnsafeBufferPointer { samples in
           Kernels.gemmFromBytes(
-            transposeX: true, m: layer.outputs, n: layer.inputs, k: m, alpha: scale, a: delta, lda: m,
-            samples: samples.baseAddress!, offsets: workspace.offsets, c: workspace.dW[l], ldc: layer.inputs)
+            transposeX: true, m: outputs, n: inputs, k: m, alpha: scale, a: delta, lda: m,
+            samples: samples.baseAddress!, offsets: workspace.offsets, c: workspace.dW[l], ldc: inputs)
         }
       } else {
         let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
         Kernels.gemm(
-          transposeA: false, transposeB: true, m: layer.outputs, n: layer.inputs, k: m,
-          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: layer.inputs)
+          transposeA: false, transposeB: true, m: outputs, n: inputs, k: m,
+          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: inputs)
       }
       if l2 != 0 {
         let dW = workspace.dW[l]
-        layer.weights.withUnsafeBufferPointer { w in
+        layers[l].weights.withUnsafeBufferPointer { w in
           for i in 0..<w.count { dW[i] += l2 * w[i] }
         }
       }
-      if layer.hasBiases {
-        Kernels.rowSums(delta, rows: layer.outputs, columns: m, scale: scale, into: workspace.db[l])
+      if layers[l].hasBiases {
+        Kernels.rowSums(delta, rows: outputs, columns: m, scale: scale, into: workspace.db[l])
       }
       guard l > 0 || inputGradient else { continue }
       let dAPrev = l > 0 ? workspace.delta[l - 1] : workspace.inputGradient
-      layer.weights.withUnsafeBufferPointer { w in
+      layers[l].weights.withUnsafeBufferPointer { w in
         Kernels.gemm(
-          transposeA: true, transposeB: false, m: layer.inputs, n: m, k: layer.outputs,
-          alpha: l > 0 ? 1 : scale, a: w.baseAddress!, lda: layer.inputs, b: delta, ldb: m, beta: 0, c: dAPrev, ldc: m)
+          transposeA: true, transposeB: false, m: inputs, n: m, k: outputs,
+          alpha: l > 0 ? 1 : scale, a: w.baseAddress!, lda: inputs, b: delta, ldb: m, beta: 0, c: dAPrev, ldc: m)
       }
       if l > 0 {
         workspace.maskGradient(dAPrev, layer: l - 1)
         layers[l - 1].activation.backward(
-          z: workspace.z[l - 1], a: workspace.a[l - 1], dAPrev, rows: layer.inputs, columns: m)
+          z: workspace.z[l - 1], a: workspace.a[l - 1], dAPrev, rows: inputs, columns: m)
       }
     }
   }

@@ -57,31 +57,39 @@ public struct GradientDescent: Optimizer, Codable, Equatable {
   /// One array made once: the trainer asks at every step.
   private static let velocity = ["velocity"]
 
-  @_specialize(where Scalar == Float)
-  @_specialize(where Scalar == Double)
+  /// The update in C (CBackpropKernels/optimizers.c) for `Float`, and for plain gradient descent in `Double`; the
+  /// trainer calls this through the protocol, unspecialized, so its body keeps no `Scalar`-typed values: a generic
+  /// body with them sets up stack for them on every call, which showed as a tenth of a tiny network's step.
   public func update<Scalar: BackpropScalar>(
     _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
     state: UnsafeMutableBufferPointer<Scalar>, step: Int
   ) {
-    let eta = Scalar(learningRate)
-    guard momentum != 0 else {
-      if Scalar.self == Float.self, let base = w.baseAddress {
-        bp_sgd_update(
-          w.count, floats(base), UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self),
-          Float(learningRate))
-        return
+    guard let base = w.baseAddress, let g = gradient.baseAddress else { return }
+    if Scalar.self == Float.self {
+      // Vectorized and split over the threads like Adam's.
+      let g = UnsafeRawPointer(g).assumingMemoryBound(to: Float.self)
+      if momentum == 0 {
+        bp_sgd_update(w.count, floats(base), g, Float(learningRate))
+      } else {
+        bp_sgd_momentum_update(
+          w.count, floats(base), g, floats(state.baseAddress!), Float(learningRate), Float(momentum), nesterov ? 1 : 0)
       }
-      for i in w.indices { w[i] -= eta * gradient[i] }
-      return
+    } else if Scalar.self == Double.self, momentum == 0 {
+      bp_dsgd_update(
+        w.count, UnsafeMutableRawPointer(base).assumingMemoryBound(to: Double.self),
+        UnsafeRawPointer(g).assumingMemoryBound(to: Double.self), learningRate)
+    } else {
+      descendWithMomentum(w, gradient: gradient, state: state)
     }
-    if Scalar.self == Float.self, let base = w.baseAddress {
-      // The same loop in C (CBackpropKernels/optimizers.c), vectorized and split over the threads like Adam's.
-      bp_sgd_momentum_update(
-        w.count, floats(base), UnsafeRawPointer(gradient.baseAddress!).assumingMemoryBound(to: Float.self),
-        floats(state.baseAddress!), Float(learningRate), Float(momentum), nesterov ? 1 : 0)
-      return
-    }
-    let mu = Scalar(momentum)
+  }
+
+  @_specialize(where Scalar == Double)
+  @inline(never)
+  private func descendWithMomentum<Scalar: BackpropScalar>(
+    _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
+    state: UnsafeMutableBufferPointer<Scalar>
+  ) {
+    let eta = Scalar(learningRate), mu = Scalar(momentum)
     for i in w.indices {
       let v = mu * state[i] + gradient[i]
       state[i] = v

@@ -96,6 +96,9 @@ int bp_threads(void);
 /// w ← w − eta·g over n elements (gradient descent).
 void bp_sgd_update(size_t n, float *w, const float *g, float eta);
 
+/// The same in double precision, on the calling thread (Double networks are small).
+void bp_dsgd_update(size_t n, double *w, const double *g, double eta);
+
 /// Gradient descent with momentum over n elements, v updated in place (PyTorch's SGD, dampening 0):
 /// v ← momentum·v + g, then w ← w − eta·v, or when nesterov ≠ 0, w ← w − eta·(g + momentum·v) with the new v.
 /// Parallel by ranges over the pool like bp_adam_update; every path gives the same bits.
