@@ -1,14 +1,15 @@
 // backprop-bench: times the reference workloads of ../shared/bench (A, B, C, D, gemm) in a release build and prints
 // one `RESULT {json}` line per figure, in the schema of the NumPy script, so Scripts/bench-vs-numpy.py can set the
 // two side by side. Usage: swift run -c release backprop-bench [A|B|C|D|gemm …] [--epochs N] [--run K] [--data DIR]
-// [--threads T] [--backend native|openblas|accelerate] [--dense]. The backend runs the Float products of A, B and D; the gemm
-// workload always times the native kernels (bp_sgemm), and its records say "backend": "native".
+// [--threads T] [--backend native|openblas|accelerate] [--dense] [--gemm-repeat N] [--gemm-shape TEXT]. The backend
+// runs the Float products of A, B and D; the gemm workload always times the native kernels (bp_sgemm), and its
+// records say "backend": "native". --gemm-shape keeps the shapes whose label contains TEXT (to profile one).
 @_spi(Benchmarks) import Backprop
 import CBackpropKernels
 import Foundation
 
 var workloads: [String] = []
-var epochs = 5, run = 0, dataPath = "data/mnist", gemmRepeat = 7
+var epochs = 5, run = 0, dataPath = "data/mnist", gemmRepeat = 7, gemmShape = ""
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
   switch argument {
@@ -16,6 +17,7 @@ while let argument = arguments.popFirst() {
   case "--run": run = Int(arguments.popFirst() ?? "") ?? run
   case "--data": dataPath = arguments.popFirst() ?? dataPath
   case "--gemm-repeat": gemmRepeat = Int(arguments.popFirst() ?? "") ?? gemmRepeat
+  case "--gemm-shape": gemmShape = arguments.popFirst() ?? ""
   case "--dense": bp_sgemm_skip_zero_rows(0)  // products without skipping B's zero rows, to measure what that gains
   case "--threads": ComputeThreads.count = Int(arguments.popFirst() ?? "") ?? 1
   case "--backend":
@@ -98,9 +100,15 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
 
 @MainActor func xor() throws {
   let x = try Matrix<Double>(rows: [[0, 0, 1, 1], [0, 1, 0, 1]]), y = try Matrix<Double>(rows: [[0, 1, 1, 0]])
+  // The NumPy script's "blog-post style" start: every W and b drawn from N(0, 1) (our generator's draws, not NumPy's).
   var generator = SeededGenerator(seed: 1)
-  var network = try Network<Double>(
-    sizes: [2, 2, 2, 1], activations: [.sigmoid, .sigmoid, .sigmoid], loss: .meanSquaredError, using: &generator)
+  func gaussians(_ count: Int) -> [Double] { (0..<count).map { _ in generator.nextGaussian() } }
+  let layers = try zip([2, 2, 2], [2, 2, 1]).map { inputs, outputs in
+    try Dense<Double>(
+      weights: Matrix(rows: outputs, columns: inputs, scalars: gaussians(outputs * inputs)),
+      biases: gaussians(outputs), activation: .sigmoid)
+  }
+  var network = try Network(layers: layers, loss: .meanSquaredError)
   var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.5))
   let time = try seconds { for _ in 0..<10_000 { _ = try trainer.step(&network, inputs: x, targets: y) } }
   let outputs = try network.predict(x).scalars
@@ -146,7 +154,7 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
     ("D.fwd1 1000x784@784x128", 1000, 784, 128, false, false), ("D.fwd1 1x784@784x128", 1, 784, 128, false, false),
   ]
   var generator = SeededGenerator(seed: 0)
-  for (label, m, k, n, tA, tB) in shapes {
+  for (label, m, k, n, tA, tB) in shapes where gemmShape.isEmpty || label.contains(gemmShape) {
     let a = (0..<(m * k)).map { _ in Float(generator.nextUniform()) }
     let b = (0..<(k * n)).map { _ in Float(generator.nextUniform()) }
     var c = [Float](repeating: 0, count: m * n)
