@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "CBackpropKernels.h"
 #include "gemm_kernels.h"
 
@@ -142,6 +143,10 @@ static void pack_a(const struct gemm_call *g, int i0, int m, int p0, int kc, flo
   for (int q = 0; q < m; q += BP_MR, out += (size_t)kc * BP_MR) {
     int height = m - q < BP_MR ? m - q : BP_MR;
     const float *src = g->a + (i0 + q) * g->ars + p0 * g->acs;
+    if (g->ars == 1 && height == BP_MR) {  // A transposed: each column of the strip is MR contiguous floats
+      for (int p = 0; p < kc; p++) memcpy(out + p * BP_MR, src + p * g->acs, BP_MR * sizeof(float));
+      continue;
+    }
     for (int p = 0; p < kc; p++) {
       float *column = out + p * BP_MR;
       for (int r = 0; r < height; r++) column[r] = src[r * g->ars + p * g->acs];
