@@ -12,6 +12,10 @@
 ///
 /// A batch of m ≤ `capacity` columns uses the first n·m elements of each buffer as a contiguous n × m matrix, so
 /// the shorter last batch of an epoch needs no new memory. A training step therefore allocates nothing.
+///
+/// The stored `var`s skip Swift's run-time exclusivity checks (`@exclusivity(unchecked)`): a workspace serves one
+/// pass at a time, none of its properties is ever held `inout` across a call, and each check was a thread-local
+/// lookup that came to ~8 % of a tiny network's training step.
 final class Workspace<Scalar: BackpropScalar> {
   /// n[0], …, n[L].
   let sizes: [Int]

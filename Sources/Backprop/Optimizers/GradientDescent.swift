@@ -79,17 +79,23 @@ public struct GradientDescent: Optimizer, Codable, Equatable {
         w.count, UnsafeMutableRawPointer(base).assumingMemoryBound(to: Double.self),
         UnsafeRawPointer(g).assumingMemoryBound(to: Double.self), learningRate)
     } else {
-      descendWithMomentum(w, gradient: gradient, state: state)
+      descendInSwift(w, gradient: gradient, state: state)
     }
   }
 
+  /// The rule in Swift: `Double` with momentum, and any other scalar type.
   @_specialize(where Scalar == Double)
   @inline(never)
-  private func descendWithMomentum<Scalar: BackpropScalar>(
+  private func descendInSwift<Scalar: BackpropScalar>(
     _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
     state: UnsafeMutableBufferPointer<Scalar>
   ) {
-    let eta = Scalar(learningRate), mu = Scalar(momentum)
+    let eta = Scalar(learningRate)
+    guard momentum != 0 else {
+      for i in w.indices { w[i] -= eta * gradient[i] }
+      return
+    }
+    let mu = Scalar(momentum)
     for i in w.indices {
       let v = mu * state[i] + gradient[i]
       state[i] = v
