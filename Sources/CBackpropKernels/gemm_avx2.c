@@ -72,11 +72,16 @@ static int nonzero_rows(const float *panel, int kc, int *rows) {
 __attribute__((target("avx2")))
 int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, float *out, int *rows) {
   int p = 0;
-  if (bcs == 1) {  // rows of op(B) are contiguous: copy 16 floats per row
+  if (bcs == 1) {  // rows of op(B) are contiguous: copy 16 floats per row, listing the nonzero rows on the way
+    __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
+    int count = 0;
     for (; p < kc; p++) {
-      _mm256_storeu_ps(out + p * BP_NR, _mm256_loadu_ps(b + p * brs));
-      _mm256_storeu_ps(out + p * BP_NR + 8, _mm256_loadu_ps(b + p * brs + 8));
+      __m256 low = _mm256_loadu_ps(b + p * brs), high = _mm256_loadu_ps(b + p * brs + 8);
+      _mm256_storeu_ps(out + p * BP_NR, low);
+      _mm256_storeu_ps(out + p * BP_NR + 8, high);
+      if (rows && !_mm256_testz_si256(_mm256_castps_si256(_mm256_or_ps(low, high)), magnitude)) rows[count++] = p;
     }
+    return rows ? count : kc;
   } else {  // columns are (brs = 1): 8 × 8 blocks transposed in registers
     for (; p + 8 <= kc; p += 8) {
       for (int half = 0; half < 2; half++) {
