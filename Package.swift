@@ -73,7 +73,10 @@ let package = Package(
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
     .testTarget(
       name: "BackpropTests",
-      dependencies: ["Backprop", "BackpropTestSupport", "CBackpropKernels", "CAllocationCounter"]
+      dependencies: [
+        "Backprop", "BackpropTestSupport", "CBackpropKernels", "CAllocationCounter",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ]
     ),
     .testTarget(name: "BackpropCLITests", dependencies: ["backprop", "backprop-fuzz", "Backprop", "BackpropTestSupport"]),
   ],

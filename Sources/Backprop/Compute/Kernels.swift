@@ -6,7 +6,7 @@ import CBackpropKernels
 /// `Float` matrix products run in the C target `CBackpropKernels` (packed, AVX2/FMA where the CPU has it, the same
 /// bits on every path), or in OpenBLAS or Accelerate when ``ComputeBackend/select(_:)`` chose one; `Double` ones,
 /// used for gradient checks and worked examples, run `bp_dgemm`'s plain loops (each C[i, j] summed over p in order,
-/// no fused multiply-adds). The tests hold every path to a plain-Swift reference.
+/// no fused multiply-adds), which give the bits of the plain-Swift ``referenceGemm`` the tests hold every path to.
 ///
 /// Every matrix argument is a base pointer plus a leading dimension (the distance between rows), as in BLAS.
 enum Kernels {
@@ -40,11 +40,40 @@ enum Kernels {
         UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
       return
     }
-    bp_dgemm(
-      transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), Double(alpha),
-      UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
-      UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
-      UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+    if T.self == Double.self {
+      bp_dgemm(
+        transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), Double(alpha),
+        UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+        UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
+        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+      return
+    }
+    referenceGemm(
+      transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+      beta: beta, c: c, ldc: ldc)
+  }
+
+  /// C = α·op(A)·op(B) + β·C straight from the definition, in Swift: each C[i, j] started at β·C[i, j] (0 when β is
+  /// 0, so garbage in C, even NaN, does not leak in) and then summed over p in order with (α·A[i, p])·B[p, j].
+  /// The product for a scalar type that has no kernel, and the oracle the kernels are tested against: `bp_dgemm`
+  /// does exactly these operations (the tests compare bits); the `Float` kernels sum in other orders and with fused
+  /// multiply-adds, so their tests compare within rounding bounds.
+  static func referenceGemm<T: BackpropScalar>(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    alpha: T, a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+    beta: T, c: UnsafeMutablePointer<T>, ldc: Int
+  ) {
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum = beta == 0 ? 0 : beta * c[i * ldc + j]
+        for p in 0..<k {
+          let aip = transposeA ? a[p * lda + i] : a[i * lda + p]
+          let bpj = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+          sum += alpha * aip * bpj
+        }
+        c[i * ldc + j] = sum
+      }
+    }
   }
 
   /// c = op(A)·x with A stored transposed (`a` is k × m, lda ≥ m), skipping the zero entries of x, on the own
