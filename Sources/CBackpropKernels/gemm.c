@@ -77,6 +77,37 @@ static int nonzero_rows(const float *panel, int kc, int *rows) {
   return count;
 }
 
+// One panel in portable C: op(B)[p0 … p0+kc, j0 … j0+width] into out[p·NR + j], zero-padded to NR columns. When
+// `rows` is not NULL, writes there the k-rows holding a nonzero value and returns their number (else kc): the
+// contract of the AVX2 packers.
+static int pack_panel(const struct gemm_call *g, int p0, int kc, int j0, int width, float *out, int *rows) {
+  const float *src = g->b + p0 * g->brs + j0 * g->bcs;
+  if (g->bytes && g->bytes_transposed) {  // one sample per k-row, divided as the gather divides
+    for (int p = 0; p < kc; p++) {
+      const unsigned char *sample = g->bytes + g->offsets[p0 + p] + j0;
+      for (int j = 0; j < width; j++) out[p * BP_NR + j] = (float)sample[j] / g->divisor;
+    }
+  } else if (g->bytes) {  // one sample per column
+    for (int j = 0; j < width; j++) {
+      const unsigned char *sample = g->bytes + g->offsets[j0 + j] + p0;
+      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = (float)sample[p] / g->divisor;
+    }
+  } else if (g->bcs == 1) {  // rows of op(B) are contiguous
+    for (int p = 0; p < kc; p++) {
+      for (int j = 0; j < width; j++) out[p * BP_NR + j] = src[p * g->brs + j];
+    }
+  } else {  // columns are: read each one down, write it across the panel
+    for (int j = 0; j < width; j++) {
+      const float *column = src + j * g->bcs;
+      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = column[p * g->brs];
+    }
+  }
+  for (int p = 0; p < kc; p++) {  // the last panel's columns past the end of B
+    for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
+  }
+  return rows ? nonzero_rows(out, kc, rows) : kc;
+}
+
 // op(B)[p0 … p0+kc, j0 … j0+n] into panels of NR columns: panel q holds, for each p, NR values (zero-padded).
 // When `kept` is not NULL, the list of each panel's nonzero k-rows goes there, a count and then the rows (kc + 1
 // ints per panel), made while the panel is still in L1. Returns whether any panel has a zero k-row.
@@ -84,52 +115,18 @@ static int pack_b(const struct gemm_call *g, int p0, int kc, int j0, int n, floa
   int sparse = 0;
   for (int q = 0; q < n; q += BP_NR, out += (size_t)kc * BP_NR) {
     int width = n - q < BP_NR ? n - q : BP_NR;
-    const float *src = g->b + p0 * g->brs + (j0 + q) * g->bcs;
-    int *list = kept ? kept + (size_t)(q / BP_NR) * (kc + 1) : NULL;
+    int *list = kept ? kept + (size_t)(q / BP_NR) * (kc + 1) : NULL, *rows = list ? list + 1 : NULL;
+    int count = -1;
 #if defined(__x86_64__)
     if (width == BP_NR && g->kernel == bp_sgemm_kernel_avx2) {
-      int count = g->bytes
-        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->divisor, out,
-                             list ? list + 1 : NULL)
-        : bp_pack_panel_avx2(src, g->brs, g->bcs, kc, out, list ? list + 1 : NULL);
-      if (list) list[0] = count;
-      sparse |= count < kc;
-      continue;
+      count = g->bytes
+        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->divisor, out, rows)
+        : bp_pack_panel_avx2(g->b + p0 * g->brs + (j0 + q) * g->bcs, g->brs, g->bcs, kc, out, rows);
     }
 #endif
-    if (g->bytes && g->bytes_transposed) {  // one sample per k-row, divided as the gather divides
-      for (int p = 0; p < kc; p++) {
-        const unsigned char *sample = g->bytes + g->offsets[p0 + p] + j0 + q;
-        for (int j = 0; j < width; j++) out[p * BP_NR + j] = (float)sample[j] / g->divisor;
-        for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
-      }
-    } else if (g->bytes) {  // one sample per column
-      for (int j = 0; j < width; j++) {
-        const unsigned char *sample = g->bytes + g->offsets[j0 + q + j] + p0;
-        for (int p = 0; p < kc; p++) out[p * BP_NR + j] = (float)sample[p] / g->divisor;
-      }
-      for (int p = 0; p < kc; p++) {
-        for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
-      }
-    } else if (g->bcs == 1) {  // rows of op(B) are contiguous
-      for (int p = 0; p < kc; p++) {
-        float *row = out + p * BP_NR;
-        for (int j = 0; j < width; j++) row[j] = src[p * g->brs + j];
-        for (int j = width; j < BP_NR; j++) row[j] = 0;
-      }
-    } else {  // columns are: read each one down, write it across the panel
-      for (int j = 0; j < width; j++) {
-        const float *column = src + j * g->bcs;
-        for (int p = 0; p < kc; p++) out[p * BP_NR + j] = column[p * g->brs];
-      }
-      for (int p = 0; p < kc; p++) {
-        for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
-      }
-    }
-    if (list) {
-      list[0] = nonzero_rows(out, kc, list + 1);
-      sparse |= list[0] < kc;
-    }
+    if (count < 0) count = pack_panel(g, p0, kc, j0 + q, width, out, rows);
+    if (list) list[0] = count;
+    sparse |= count < kc;
   }
   return sparse;
 }

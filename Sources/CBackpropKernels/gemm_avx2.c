@@ -56,45 +56,48 @@ void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t 
   }
 }
 
+// Whether 8 floats hold a nonzero value (−0 counts as zero).
+__attribute__((target("avx2"), always_inline))
+static inline int any_nonzero(__m256 x) {
+  return !_mm256_testz_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
+}
 
-// The k-rows of a packed panel with a nonzero value (−0 counts as zero), read back while the panel is in L1.
+// The k-rows of a packed panel with a nonzero value, read back while the panel is in L1.
 __attribute__((target("avx2")))
 static int nonzero_rows(const float *panel, int kc, int *rows) {
-  __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
   int count = 0;
   for (int p = 0; p < kc; p++) {
-    __m256 row = _mm256_or_ps(_mm256_loadu_ps(panel + p * BP_NR), _mm256_loadu_ps(panel + p * BP_NR + 8));
-    if (!_mm256_testz_si256(_mm256_castps_si256(row), magnitude)) rows[count++] = p;
+    if (any_nonzero(_mm256_or_ps(_mm256_loadu_ps(panel + p * BP_NR), _mm256_loadu_ps(panel + p * BP_NR + 8)))) {
+      rows[count++] = p;
+    }
   }
   return count;
 }
 
 __attribute__((target("avx2")))
 int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, float *out, int *rows) {
-  int p = 0;
   if (bcs == 1) {  // rows of op(B) are contiguous: copy 16 floats per row, listing the nonzero rows on the way
-    __m256i magnitude = _mm256_set1_epi32(0x7FFFFFFF);
     int count = 0;
-    for (; p < kc; p++) {
+    for (int p = 0; p < kc; p++) {
       __m256 low = _mm256_loadu_ps(b + p * brs), high = _mm256_loadu_ps(b + p * brs + 8);
       _mm256_storeu_ps(out + p * BP_NR, low);
       _mm256_storeu_ps(out + p * BP_NR + 8, high);
-      if (rows && !_mm256_testz_si256(_mm256_castps_si256(_mm256_or_ps(low, high)), magnitude)) rows[count++] = p;
+      if (rows && any_nonzero(_mm256_or_ps(low, high))) rows[count++] = p;
     }
     return rows ? count : kc;
-  } else {  // columns are (brs = 1): 8 × 8 blocks transposed in registers
-    for (; p + 8 <= kc; p += 8) {
-      for (int half = 0; half < 2; half++) {
-        const float *column = b + half * 8 * bcs + p;
-        __m256 r[8];
-        for (int t = 0; t < 8; t++) r[t] = _mm256_loadu_ps(column + t * bcs);
-        bp_transpose8x8(r);
-        for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
-      }
+  }
+  int p = 0;  // columns are (brs = 1): 8 × 8 blocks transposed in registers
+  for (; p + 8 <= kc; p += 8) {
+    for (int half = 0; half < 2; half++) {
+      const float *column = b + half * 8 * bcs + p;
+      __m256 r[8];
+      for (int t = 0; t < 8; t++) r[t] = _mm256_loadu_ps(column + t * bcs);
+      bp_transpose8x8(r);
+      for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
     }
-    for (; p < kc; p++) {
-      for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = b[p + j * bcs];
-    }
+  }
+  for (; p < kc; p++) {
+    for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = b[p + j * bcs];
   }
   return rows ? nonzero_rows(out, kc, rows) : kc;
 }

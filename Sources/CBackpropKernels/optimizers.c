@@ -93,26 +93,36 @@ static void sgd_momentum_avx2(size_t n, float *restrict w, const float *restrict
 }
 #endif
 
-struct adam_call {
+// Runs rule(call, begin, count) on consecutive ranges of the n elements, split over the threads from 65,536
+// elements; each range is a multiple of 64 elements long, so threads never share a cache line.
+typedef void (*range_rule)(const void *call, size_t begin, size_t count);
+
+struct ranges {
   size_t n;
+  range_rule rule;
+  const void *call;
+};
+
+static void ranges_part(void *context, int part, int parts) {
+  const struct ranges *r = context;
+  size_t blocks = (r->n + 63) / 64, begin = blocks * part / parts * 64, end = blocks * (part + 1) / parts * 64;
+  if (end > r->n) end = r->n;
+  if (begin < end) r->rule(r->call, begin, end - begin);
+}
+
+static void over_ranges(size_t n, range_rule rule, const void *call) {
+  struct ranges ranges = {n, rule, call};
+  bp_parallel(n >= 65536 ? 64 : 1, ranges_part, &ranges);
+}
+
+struct adam_call {
   float *w, *m, *v;
   const float *g;
   float beta1, beta2, epsilon, step_size, correction2;
 };
 
-// Part `part` of `parts` updates its own range of the n elements, a multiple of 64 long, so threads never share a
-// cache line: sets *begin and returns the count (0 for an empty part).
-static size_t part_range(size_t n, int part, int parts, size_t *begin) {
-  size_t blocks = (n + 63) / 64, end = blocks * (part + 1) / parts * 64;
-  *begin = blocks * part / parts * 64;
-  if (end > n) end = n;
-  return *begin < end ? end - *begin : 0;
-}
-
-static void adam_part(void *context, int part, int parts) {
-  const struct adam_call *a = context;
-  size_t begin, count = part_range(a->n, part, parts, &begin);
-  if (count == 0) return;
+static void adam_range(const void *call, size_t begin, size_t count) {
+  const struct adam_call *a = call;
 #if defined(__x86_64__)
   if (bp_isa_active() == BP_ISA_AVX2) {
     adam_avx2(count, a->w + begin, a->g + begin, a->m + begin, a->v + begin, a->beta1, a->beta2, a->epsilon,
@@ -126,21 +136,18 @@ static void adam_part(void *context, int part, int parts) {
 
 void bp_adam_update(size_t n, float *w, const float *g, float *m, float *v, float beta1, float beta2, float epsilon,
                     float step_size, float correction2) {
-  struct adam_call call = {n, w, m, v, g, beta1, beta2, epsilon, step_size, correction2};
-  bp_parallel(n >= 65536 ? 64 : 1, adam_part, &call);
+  struct adam_call call = {w, m, v, g, beta1, beta2, epsilon, step_size, correction2};
+  over_ranges(n, adam_range, &call);
 }
 
 struct sgd_call {
-  size_t n;
   float *w;
   const float *g;
   float eta;
 };
 
-static void sgd_part(void *context, int part, int parts) {
-  const struct sgd_call *a = context;
-  size_t begin, count = part_range(a->n, part, parts, &begin);
-  if (count == 0) return;
+static void sgd_range(const void *call, size_t begin, size_t count) {
+  const struct sgd_call *a = call;
 #if defined(__x86_64__)
   if (bp_isa_active() == BP_ISA_AVX2) {
     sgd_avx2(count, a->w + begin, a->g + begin, a->eta);
@@ -151,8 +158,8 @@ static void sgd_part(void *context, int part, int parts) {
 }
 
 void bp_sgd_update(size_t n, float *w, const float *g, float eta) {
-  struct sgd_call call = {n, w, g, eta};
-  bp_parallel(n >= 65536 ? 64 : 1, sgd_part, &call);
+  struct sgd_call call = {w, g, eta};
+  over_ranges(n, sgd_range, &call);
 }
 
 void bp_dsgd_update(size_t n, double *restrict w, const double *restrict g, double eta) {
@@ -160,17 +167,14 @@ void bp_dsgd_update(size_t n, double *restrict w, const double *restrict g, doub
 }
 
 struct sgd_momentum_call {
-  size_t n;
   float *w, *v;
   const float *g;
   float eta, momentum;
   int nesterov;
 };
 
-static void sgd_momentum_part(void *context, int part, int parts) {
-  const struct sgd_momentum_call *a = context;
-  size_t begin, count = part_range(a->n, part, parts, &begin);
-  if (count == 0) return;
+static void sgd_momentum_range(const void *call, size_t begin, size_t count) {
+  const struct sgd_momentum_call *a = call;
 #if defined(__x86_64__)
   if (bp_isa_active() == BP_ISA_AVX2) {
     sgd_momentum_avx2(count, a->w + begin, a->g + begin, a->v + begin, a->eta, a->momentum, a->nesterov);
@@ -181,6 +185,6 @@ static void sgd_momentum_part(void *context, int part, int parts) {
 }
 
 void bp_sgd_momentum_update(size_t n, float *w, const float *g, float *v, float eta, float momentum, int nesterov) {
-  struct sgd_momentum_call call = {n, w, v, g, eta, momentum, nesterov};
-  bp_parallel(n >= 65536 ? 64 : 1, sgd_momentum_part, &call);
+  struct sgd_momentum_call call = {w, v, g, eta, momentum, nesterov};
+  over_ranges(n, sgd_momentum_range, &call);
 }
