@@ -198,7 +198,7 @@ static void activation_backward_avx2(bp_activation kind, size_t count, const flo
 }
 #endif
 
-static int avx2(void) { return bp_isa_active() == BP_ISA_AVX2; }
+static int avx2(void) { return bp_isa_active() >= BP_ISA_AVX2; }
 
 void bp_bias_activation(bp_activation kind, int rows, int columns, const float *bias, float *z, float *a) {
 #if defined(__x86_64__)

@@ -9,7 +9,10 @@ static _Atomic int detected_isa = -1;
 bp_isa bp_isa_detected(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return BP_ISA_AVX2;
+  // The avx512f bit is set only where the operating system saves the zmm registers, too.
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return __builtin_cpu_supports("avx512f") ? BP_ISA_AVX512 : BP_ISA_AVX2;
+  }
 #endif
   return BP_ISA_GENERIC;
 }
@@ -34,6 +37,7 @@ int bp_isa_force(bp_isa isa) {
 const char *bp_isa_name(bp_isa isa) {
   switch (isa) {
   case BP_ISA_AVX2: return "avx2";
+  case BP_ISA_AVX512: return "avx512";
   default: return "generic";
   }
 }

@@ -64,7 +64,7 @@ static void gather_part(void *context, int part, int parts) {
   if (k1 > g->features) k1 = g->features;
   if (k0 >= k1) return;
 #if defined(__x86_64__)
-  if (bp_isa_active() == BP_ISA_AVX2) {
+  if (bp_isa_active() >= BP_ISA_AVX2) {
     gather_avx2(g, k0, k1);
     return;
   }

@@ -33,6 +33,7 @@ struct gemm_call {
   int ldc;
   float alpha, beta;
   bp_sgemm_kernel kernel;
+  int wide;  // tiles of two strips × two panels (bp_sgemm_tile_avx512) instead of the kernel's 6 × 16
   int skips_zero_rows;
   _Atomic int next_panel;  // the first column panel no thread has taken yet (split by columns)
   // When `bytes` is not NULL, B is read from bytes instead of b: B(p, j) = bytes[offsets[j] + p] / divisor, or
@@ -183,10 +184,11 @@ static int finite(const struct gemm_call *g, int i0, int m, int p0, int kc) {
   return finite_lines(start, lines, length, step);
 }
 
-static void merge(const float *tile, int rows, int columns, float alpha, float beta, float *c, int ldc) {
+// An edge tile (ldt floats a row) into C's rows × columns.
+static void merge(const float *tile, int ldt, int rows, int columns, float alpha, float beta, float *c, int ldc) {
   for (int r = 0; r < rows; r++) {
     float *row = c + (size_t)r * ldc;
-    const float *t = tile + r * BP_NR;
+    const float *t = tile + r * ldt;
     if (beta == 0) {
       for (int j = 0; j < columns; j++) row[j] = alpha * t[j];
     } else {
@@ -197,7 +199,7 @@ static void merge(const float *tile, int rows, int columns, float alpha, float b
 
 static bp_sgemm_kernel kernel_for(bp_isa isa) {
 #if defined(__x86_64__)
-  if (isa == BP_ISA_AVX2) return bp_sgemm_kernel_avx2;
+  if (isa >= BP_ISA_AVX2) return bp_sgemm_kernel_avx2;
 #endif
   (void)isa;
   return bp_sgemm_kernel_generic;
@@ -206,33 +208,129 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
 // This thread's buffers for a block of `panels` column panels, grown if they are smaller.
 struct buffers {
   float *pb, *pa;
-  int *kept;  // per panel: the count of nonzero k-rows, then the rows
+  int *kept;   // per panel: the count of nonzero k-rows, then the rows
+  int *pairs;  // wide tiles, per pair of panels: the count of rows, whether both panels are dense, then the entries
 };
 
 static struct buffers buffers_for(const struct gemm_call *g, int panels) {
   int depth = bp_k_block(g->k), pack_all = g->acs != 1 && panels >= 4;
+  size_t kept_size = (size_t)(depth + 1) * panels, pairs_size = g->wide ? (size_t)(depth + 2) * ((panels + 1) / 2) : 0;
+  int *kept = buffer(&kept_rows, &kept_rows_size, sizeof(int) * (kept_size + pairs_size));
   return (struct buffers){
     buffer(&packed_b, &packed_b_size, sizeof(float) * depth * panels * BP_NR),
-    buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR)),
-    buffer(&kept_rows, &kept_rows_size, sizeof(int) * (depth + 1) * panels)};
+    buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR)), kept, kept + kept_size};
 }
+
+// The nonzero k-rows of two panels (`second` NULL for a lone last panel) merged for a wide tile: pair[0] the count,
+// pair[1] whether every row of both panels is listed, then each row p of either list as p << 2 | bit 0 if the first
+// lists it | bit 1 if the second does.
+static void merge_rows(const int *first, const int *second, int kc, int *pair) {
+  int n0 = first[0], n1 = second ? second[0] : 0, i = 0, j = 0, count = 0;
+  while (i < n0 || j < n1) {
+    int p = j >= n1 || (i < n0 && first[1 + i] <= second[1 + j]) ? first[1 + i] : second[1 + j], bits = 0;
+    if (i < n0 && first[1 + i] == p) bits |= 1, i++;
+    if (j < n1 && second[1 + j] == p) bits |= 2, j++;
+    pair[2 + count++] = p << 2 | bits;
+  }
+  pair[0] = count;
+  pair[1] = n0 == kc && (!second || n1 == kc);
+}
+
+// One k-block of a block of C: what the tiles read.
+struct k_block {
+  int i0, mc, p0, kc, j0, width;
+  int in_place;  // rows of the block whose strips are read in place; the rest are packed in pa
+  float beta;
+  const float *pb, *pa;
+  const int *kept, *pairs;
+  const int *finite_strip;  // per strip: whether it may skip zero rows
+};
+
+// Where strip r0 of the block starts, and its strides: in place in A, or packed.
+static const float *strip(const struct gemm_call *g, const struct k_block *kb, int r0, ptrdiff_t *rs, ptrdiff_t *cs) {
+  int packed = r0 >= kb->in_place;
+  *rs = packed ? 1 : g->ars;
+  *cs = packed ? BP_MR : g->acs;
+  return packed ? kb->pa + (size_t)(r0 - kb->in_place) * kb->kc : g->a + (kb->i0 + r0) * g->ars + kb->p0 * g->acs;
+}
+
+// The 6 × 16 kernels: a tile per strip and panel, each panel skipping its own zero rows.
+static void narrow_tiles(const struct gemm_call *g, const struct k_block *kb) {
+  float tile[BP_MR * BP_NR];
+  int kc = kb->kc;
+  for (int q = 0; q * BP_NR < kb->width; q++) {
+    int columns = kb->width - q * BP_NR < BP_NR ? kb->width - q * BP_NR : BP_NR;
+    const float *panel = kb->pb + (size_t)q * kc * BP_NR;
+    const int *list = kb->kept + (size_t)q * (kc + 1);
+    float *c = g->c + (size_t)kb->i0 * g->ldc + kb->j0 + q * BP_NR;
+    for (int r0 = 0; r0 < kb->mc; r0 += BP_MR, c += (size_t)BP_MR * g->ldc) {
+      int height = kb->mc - r0 < BP_MR ? kb->mc - r0 : BP_MR;
+      const int *rows = kb->finite_strip[r0 / BP_MR] && list[0] < kc ? list + 1 : NULL;
+      int steps = rows ? list[0] : kc;
+      ptrdiff_t rs, cs;
+      const float *a = strip(g, kb, r0, &rs, &cs);
+      if (height == BP_MR && columns == BP_NR) {
+        g->kernel(steps, rows, a, rs, cs, panel, g->alpha, kb->beta, c, g->ldc);
+      } else {
+        g->kernel(steps, rows, a, rs, cs, panel, 1, 0, tile, BP_NR);
+        merge(tile, BP_NR, height, columns, g->alpha, kb->beta, c, g->ldc);
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__)
+// AVX-512: tiles of two strips × two panels where they exist, the same sums as narrow_tiles. Two strips share a
+// tile when both are read the same way (in place, or packed) and both skip or both do not.
+static void wide_tiles(const struct gemm_call *g, const struct k_block *kb) {
+  float tile[2 * BP_MR * 2 * BP_NR];
+  int kc = kb->kc;
+  for (int q = 0; q * BP_NR < kb->width; q += 2) {
+    int panels = (q + 1) * BP_NR < kb->width ? 2 : 1;
+    int columns = kb->width - q * BP_NR < panels * BP_NR ? kb->width - q * BP_NR : panels * BP_NR;
+    const float *panel = kb->pb + (size_t)q * kc * BP_NR;
+    const int *pair = kb->pairs + (size_t)(q / 2) * (kc + 2);
+    float *c = g->c + (size_t)kb->i0 * g->ldc + kb->j0 + q * BP_NR;
+    for (int r0 = 0, strips; r0 < kb->mc; r0 += strips * BP_MR, c += (size_t)strips * BP_MR * g->ldc) {
+      int s = r0 / BP_MR, packed = r0 >= kb->in_place;
+      strips = r0 + 2 * BP_MR <= kb->mc && (packed || r0 + 2 * BP_MR <= kb->in_place) &&
+        kb->finite_strip[s] == kb->finite_strip[s + 1] ? 2 : 1;
+      int height = kb->mc - r0 < strips * BP_MR ? kb->mc - r0 : strips * BP_MR;
+      const int *rows = kb->finite_strip[s] && !pair[1] ? pair + 2 : NULL;
+      int steps = rows ? pair[0] : kc;
+      ptrdiff_t rs, cs;
+      const float *a = strip(g, kb, r0, &rs, &cs), *below = packed ? a + (size_t)BP_MR * kc : a + BP_MR * g->ars;
+      if (height == strips * BP_MR && columns == panels * BP_NR) {
+        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel + (size_t)kc * BP_NR,
+                             g->alpha, kb->beta, c, g->ldc);
+      } else {
+        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel + (size_t)kc * BP_NR, 1, 0,
+                             tile, 2 * BP_NR);
+        merge(tile, 2 * BP_NR, height, columns, g->alpha, kb->beta, c, g->ldc);
+      }
+    }
+  }
+}
+#endif
 
 // Rows row_begin … row_end − 1 of C and its column panels first … end − 1 (NR wide): all of the product for them.
 static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, int first, int end) {
   int j0 = first * BP_NR, width = (end * BP_NR < g->n ? end * BP_NR : g->n) - j0;
   if (width <= 0 || row_begin >= row_end) return;
-  int depth = bp_k_block(g->k), pack_all = g->acs != 1 && end - first >= 4;
-  struct buffers buffers = buffers_for(g, end - first);
-  float *pb = buffers.pb, *pa = buffers.pa;
-  int *kept = buffers.kept;
-  float tile[BP_MR * BP_NR];
+  int depth = bp_k_block(g->k), pack_all = g->acs != 1 && end - first >= 4, panels = end - first;
+  struct buffers buffers = buffers_for(g, panels);
   for (int p0 = 0; p0 < g->k; p0 += depth) {
     int kc = g->k - p0 < depth ? g->k - p0 : depth;
-    float beta = p0 == 0 ? g->beta : 1;
-    int sparse = pack_b(g, p0, kc, j0, width, pb, g->skips_zero_rows ? kept : NULL);
+    int sparse = pack_b(g, p0, kc, j0, width, buffers.pb, g->skips_zero_rows ? buffers.kept : NULL);
+    if (sparse && g->wide) {
+      for (int q = 0; q < panels; q += 2) {
+        const int *second = q + 1 < panels ? buffers.kept + (size_t)(q + 1) * (kc + 1) : NULL;
+        merge_rows(buffers.kept + (size_t)q * (kc + 1), second, kc, buffers.pairs + (size_t)(q / 2) * (kc + 2));
+      }
+    }
     for (int i0 = row_begin; i0 < row_end; i0 += MC) {
       int mc = row_end - i0 < MC ? row_end - i0 : MC, in_place = pack_all ? 0 : mc / BP_MR * BP_MR;
-      if (in_place < mc) pack_a(g, i0 + in_place, mc - in_place, p0, kc, pa);
+      if (in_place < mc) pack_a(g, i0 + in_place, mc - in_place, p0, kc, buffers.pa);
       // Whether each strip of MR rows may skip: decided per strip (threads split C in whole strips), so that the
       // choice, and with it the sign of a sum that is exactly zero, never depends on the number of threads. The
       // whole block is checked first: a transposed A's strips are lines of 6 floats, too short to check fast.
@@ -241,26 +339,15 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
         finite_strip[r0 / BP_MR] =
           block_finite || (sparse && finite(g, i0 + r0, mc - r0 < BP_MR ? mc - r0 : BP_MR, p0, kc));
       }
-      for (int q = 0; q * BP_NR < width; q++) {
-        int columns = width - q * BP_NR < BP_NR ? width - q * BP_NR : BP_NR;
-        const float *panel = pb + (size_t)q * kc * BP_NR;
-        const int *list = kept + (size_t)q * (kc + 1);
-        float *c = g->c + (size_t)i0 * g->ldc + j0 + q * BP_NR;
-        for (int r0 = 0; r0 < mc; r0 += BP_MR, c += (size_t)BP_MR * g->ldc) {
-          int height = mc - r0 < BP_MR ? mc - r0 : BP_MR;
-          const int *rows = finite_strip[r0 / BP_MR] && list[0] < kc ? list + 1 : NULL;
-          int steps = rows ? list[0] : kc;
-          int packed = r0 >= in_place;
-          const float *a = packed ? pa + (size_t)(r0 - in_place) * kc : g->a + (i0 + r0) * g->ars + p0 * g->acs;
-          ptrdiff_t rs = packed ? 1 : g->ars, cs = packed ? BP_MR : g->acs;
-          if (height == BP_MR && columns == BP_NR) {
-            g->kernel(steps, rows, a, rs, cs, panel, g->alpha, beta, c, g->ldc);
-          } else {
-            g->kernel(steps, rows, a, rs, cs, panel, 1, 0, tile, BP_NR);
-            merge(tile, height, columns, g->alpha, beta, c, g->ldc);
-          }
-        }
+      struct k_block kb = {i0, mc, p0, kc, j0, width, in_place, p0 == 0 ? g->beta : 1, buffers.pb, buffers.pa,
+                           buffers.kept, buffers.pairs, finite_strip};
+#if defined(__x86_64__)
+      if (g->wide) {
+        wide_tiles(g, &kb);
+        continue;
       }
+#endif
+      narrow_tiles(g, &kb);
     }
   }
 }
@@ -323,11 +410,12 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
     bp_sgemv_into(!transpose_b, n, k, alpha, b, ldb, a, transpose_a ? lda : 1, beta, c, 1);
     return;
   }
+  bp_isa isa = bp_isa_active();
   struct gemm_call call = {
     m, n, k, a, b,
     transpose_a ? 1 : lda, transpose_a ? lda : 1,
     transpose_b ? 1 : ldb, transpose_b ? ldb : 1,
-    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, NULL, NULL, 0, 0};
+    c, ldc, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, 0, NULL, NULL, 0, 0};
   run(&call);
 }
 
@@ -335,8 +423,10 @@ void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const flo
                     const unsigned char *samples, const ptrdiff_t *offsets, float divisor, float beta, float *c,
                     int ldc) {
   if (empty_product(m, n, k, beta, c, ldc)) return;
+  bp_isa isa = bp_isa_active();
   struct gemm_call call = {
     m, n, k, a, NULL, lda, 1, 0, 0,
-    c, ldc, alpha, beta, kernel_for(bp_isa_active()), !keeps_zero_rows, 0, samples, offsets, divisor, transpose_x};
+    c, ldc, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, 0, samples, offsets, divisor,
+    transpose_x};
   run(&call);
 }

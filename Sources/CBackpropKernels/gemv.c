@@ -141,7 +141,7 @@ struct gemv_call {
 static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
   float acc[MC_GEMV], value[KC_MAX];
   int index[KC_MAX];
-  int avx2 = bp_isa_active() == BP_ISA_AVX2;
+  int avx2 = bp_isa_active() >= BP_ISA_AVX2;
   (void)avx2;
   int depth = bp_k_block(g->k);
   for (int p0 = 0; p0 < g->k; p0 += depth) {

@@ -124,7 +124,7 @@ struct adam_call {
 static void adam_range(const void *call, size_t begin, size_t count) {
   const struct adam_call *a = call;
 #if defined(__x86_64__)
-  if (bp_isa_active() == BP_ISA_AVX2) {
+  if (bp_isa_active() >= BP_ISA_AVX2) {
     adam_avx2(count, a->w + begin, a->g + begin, a->m + begin, a->v + begin, a->beta1, a->beta2, a->epsilon,
               a->step_size, a->correction2);
     return;
@@ -149,7 +149,7 @@ struct sgd_call {
 static void sgd_range(const void *call, size_t begin, size_t count) {
   const struct sgd_call *a = call;
 #if defined(__x86_64__)
-  if (bp_isa_active() == BP_ISA_AVX2) {
+  if (bp_isa_active() >= BP_ISA_AVX2) {
     sgd_avx2(count, a->w + begin, a->g + begin, a->eta);
     return;
   }
@@ -176,7 +176,7 @@ struct sgd_momentum_call {
 static void sgd_momentum_range(const void *call, size_t begin, size_t count) {
   const struct sgd_momentum_call *a = call;
 #if defined(__x86_64__)
-  if (bp_isa_active() == BP_ISA_AVX2) {
+  if (bp_isa_active() >= BP_ISA_AVX2) {
     sgd_momentum_avx2(count, a->w + begin, a->g + begin, a->v + begin, a->eta, a->momentum, a->nesterov);
     return;
   }

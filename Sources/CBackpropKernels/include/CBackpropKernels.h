@@ -6,10 +6,11 @@
 /// Backprop's compute kernels in C, so they can use AVX2/FMA (or other instruction sets) chosen at run time
 /// without any compiler flag on the package. Internal: no API promise; see README.md.
 
-/// The instruction sets a kernel can run on.
+/// The instruction sets a kernel can run on, each a superset of the one before.
 typedef enum {
   BP_ISA_GENERIC = 0,  ///< portable C (scalar fmaf), any CPU
   BP_ISA_AVX2 = 1,     ///< x86-64 AVX2 + FMA
+  BP_ISA_AVX512 = 2,   ///< x86-64 AVX-512F (with AVX2 + FMA): the GEMM's 12 × 16 kernel; the rest as AVX2
 } bp_isa;
 
 /// The best instruction set this CPU supports.
@@ -18,7 +19,7 @@ bp_isa bp_isa_detected(void);
 bp_isa bp_isa_active(void);
 /// Forces an instruction set (for tests); returns 0 if this CPU cannot run it. BP_ISA_GENERIC always works.
 int bp_isa_force(bp_isa isa);
-/// A name for an instruction set: "generic", "avx2".
+/// A name for an instruction set: "generic", "avx2", "avx512".
 const char *bp_isa_name(bp_isa isa);
 
 /// C = alpha·op(A)·op(B) + beta·C in single precision, row-major, op(X) = X or Xᵀ.
