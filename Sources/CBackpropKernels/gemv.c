@@ -128,6 +128,32 @@ static void listed_block_avx2(const float *a, int lda, int i0, int rows, const i
 }
 #endif
 
+#if defined(__x86_64__)
+// The nonzero x[p0 + p] of a contiguous block (x != 0 as in C: −0 is zero, NaN is not) and their indices, 16 at a
+// time with AVX-512's compress; returns their count. Each group of 16 is compressed in registers and stored whole
+// (at most 16 past `count`, which never passes p, so within the block's kc): a compress stored straight to memory
+// is microcoded on some CPUs.
+__attribute__((target("avx512f")))
+static int nonzero_list_avx512(const float *x, int p0, int kc, int *index, float *value) {
+  int count = 0, p = 0;
+  __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  for (; p + 16 <= kc; p += 16) {
+    __m512 v = _mm512_loadu_ps(x + p0 + p);
+    __mmask16 nonzero = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    _mm512_storeu_ps(value + count, _mm512_maskz_compress_ps(nonzero, v));
+    _mm512_storeu_si512(index + count,
+                        _mm512_maskz_compress_epi32(nonzero, _mm512_add_epi32(lanes, _mm512_set1_epi32(p0 + p))));
+    count += __builtin_popcount(nonzero);
+  }
+  for (; p < kc; p++) {
+    index[count] = p0 + p;
+    value[count] = x[p0 + p];
+    count += x[p0 + p] != 0;
+  }
+  return count;
+}
+#endif
+
 // ---- Both paths: x block by block, the merge into C, rows shared between threads ----
 
 struct gemv_call {
@@ -141,12 +167,16 @@ struct gemv_call {
 static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
   float acc[MC_GEMV], value[KC_MAX];
   int index[KC_MAX];
-  int avx2 = bp_isa_active() >= BP_ISA_AVX2;
-  (void)avx2;
+  int avx2 = bp_isa_active() >= BP_ISA_AVX2, avx512 = bp_isa_active() >= BP_ISA_AVX512;
+  (void)avx2, (void)avx512;
   int depth = bp_k_block(g->k);
   for (int p0 = 0; p0 < g->k; p0 += depth) {
     int kc = g->k - p0 < depth ? g->k - p0 : depth, count = 0;
     float beta = p0 == 0 ? g->beta : 1;
+#if defined(__x86_64__)
+    if (avx512 && g->skip_zeros && g->incx == 1) count = nonzero_list_avx512(g->x, p0, kc, index, value);
+    else
+#endif
     for (int p = p0; p < p0 + kc; p++) {  // the block of x, contiguous, and its list: only nonzeros when skipping zeros
       float xp = g->x[(size_t)p * g->incx];
       index[count] = p;
