@@ -33,7 +33,7 @@ struct gemm_call {
   int ldc;
   float alpha, beta;
   bp_sgemm_kernel kernel;
-  int wide;  // tiles of two strips × two panels (bp_sgemm_tile_avx512) instead of the kernel's 6 × 16
+  int wide;  // AVX-512 tiles of up to four panels (bp_sgemm_tile_avx512) instead of the kernel's 6 × 16
   int skips_zero_rows;
   _Atomic int next_panel;  // the first column panel no thread has taken yet (split by columns)
   // When `bytes` is not NULL, B is read from bytes instead of b: B(p, j) = bytes[offsets[j] + p] / divisor, or
@@ -53,8 +53,8 @@ static _Thread_local int keeps_zero_rows;
 void bp_sgemm_skip_zero_rows(int enabled) { keeps_zero_rows = !enabled; }
 
 // Buffers, one set per thread, grown to the largest call seen and then reused: no allocation per call.
-static _Thread_local void *packed_a, *packed_b, *kept_rows;
-static _Thread_local size_t packed_a_size, packed_b_size, kept_rows_size;
+static _Thread_local void *packed_a, *packed_b, *kept_rows, *group_rows;
+static _Thread_local size_t packed_a_size, packed_b_size, kept_rows_size, group_rows_size;
 
 static void *buffer(void **buffer, size_t *size, size_t bytes) {
   if (bytes > *size) {
@@ -208,32 +208,45 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
 // This thread's buffers for a block of `panels` column panels, grown if they are smaller.
 struct buffers {
   float *pb, *pa;
-  int *kept;   // per panel: the count of nonzero k-rows, then the rows
-  int *pairs;  // wide tiles, per pair of panels: the count of rows, whether both panels are dense, then the entries
+  int *kept;  // per panel: the count of nonzero k-rows, then the rows
+  // AVX-512, per group of BP_GROUP panels: the count of rows, whether every panel is dense, then the rows (in ints:
+  // two, then BP_GROUP_INTS per bp_group_row, so each group starts aligned for its rows)
+  int *groups;
 };
+
+enum { BP_GROUP_INTS = sizeof(bp_group_row) / sizeof(int) };
 
 static struct buffers buffers_for(const struct gemm_call *g, int panels) {
   int depth = bp_k_block(g->k), pack_all = g->acs != 1 && panels >= 4;
-  size_t kept_size = (size_t)(depth + 1) * panels, pairs_size = g->wide ? (size_t)(depth + 2) * ((panels + 1) / 2) : 0;
-  int *kept = buffer(&kept_rows, &kept_rows_size, sizeof(int) * (kept_size + pairs_size));
+  size_t groups = g->wide ? (size_t)(panels + BP_GROUP - 1) / BP_GROUP : 0;
   return (struct buffers){
     buffer(&packed_b, &packed_b_size, sizeof(float) * depth * panels * BP_NR),
-    buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR)), kept, kept + kept_size};
+    buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR)),
+    buffer(&kept_rows, &kept_rows_size, sizeof(int) * (depth + 1) * panels),
+    buffer(&group_rows, &group_rows_size, sizeof(int) * (2 + (size_t)BP_GROUP_INTS * depth) * (groups ? groups : 1))};
 }
 
-// The nonzero k-rows of two panels (`second` NULL for a lone last panel) merged for a wide tile: pair[0] the count,
-// pair[1] whether every row of both panels is listed, then each row p of either list as p << 2 | bit 0 if the first
-// lists it | bit 1 if the second does.
-static void merge_rows(const int *first, const int *second, int kc, int *pair) {
-  int n0 = first[0], n1 = second ? second[0] : 0, i = 0, j = 0, count = 0;
-  while (i < n0 || j < n1) {
-    int p = j >= n1 || (i < n0 && first[1 + i] <= second[1 + j]) ? first[1 + i] : second[1 + j], bits = 0;
-    if (i < n0 && first[1 + i] == p) bits |= 1, i++;
-    if (j < n1 && second[1 + j] == p) bits |= 2, j++;
-    pair[2 + count++] = p << 2 | bits;
+// The nonzero k-rows of `panels` consecutive panels (their lists in `kept`) as one list for an AVX-512 tile:
+// group[0] the count, group[1] whether every panel lists every row, then a bp_group_row for each k-row that any of
+// them lists, saying which do.
+static void group_rows_of(const int *kept, int panels, int kc, int *group) {
+  unsigned char takes[KC_MAX] = {0};
+  int dense = 1;
+  for (int h = 0; h < panels; h++) {
+    const int *list = kept + (size_t)h * (kc + 1);
+    dense &= list[0] == kc;
+    for (int i = 0; i < list[0]; i++) takes[list[1 + i]] |= 1 << h;
   }
-  pair[0] = count;
-  pair[1] = n0 == kc && (!second || n1 == kc);
+  bp_group_row *rows = (bp_group_row *)(group + 2);
+  int count = 0;
+  for (int p = 0; p < kc; p++) {
+    if (!takes[p]) continue;
+    rows[count].p = p;
+    for (int h = 0; h < BP_GROUP; h++) rows[count].take[h] = takes[p] >> h & 1 ? 0xFFFF : 0;
+    count++;
+  }
+  group[0] = count;
+  group[1] = dense;
 }
 
 // One k-block of a block of C: what the tiles read.
@@ -242,7 +255,7 @@ struct k_block {
   int in_place;  // rows of the block whose strips are read in place; the rest are packed in pa
   float beta;
   const float *pb, *pa;
-  const int *kept, *pairs;
+  const int *kept, *groups;
   const int *finite_strip;  // per strip: whether it may skip zero rows
 };
 
@@ -280,33 +293,34 @@ static void narrow_tiles(const struct gemm_call *g, const struct k_block *kb) {
 }
 
 #if defined(__x86_64__)
-// AVX-512: tiles of two strips × two panels where they exist, the same sums as narrow_tiles. Two strips share a
-// tile when both are read the same way (in place, or packed) and both skip or both do not.
+// AVX-512: a tile per strip and group of up to four panels, or, for a lone panel, per two strips where they pair
+// (both read the same way, in place or packed, and both skipping or both not); the same sums as narrow_tiles.
 static void wide_tiles(const struct gemm_call *g, const struct k_block *kb) {
-  float tile[2 * BP_MR * 2 * BP_NR];
+  float tile[2 * BP_MR * BP_GROUP * BP_NR];
   int kc = kb->kc;
-  for (int q = 0; q * BP_NR < kb->width; q += 2) {
-    int panels = (q + 1) * BP_NR < kb->width ? 2 : 1;
+  ptrdiff_t panel_size = (ptrdiff_t)kc * BP_NR;
+  for (int q = 0; q * BP_NR < kb->width; q += BP_GROUP) {
+    int left = (kb->width - q * BP_NR + BP_NR - 1) / BP_NR, panels = left < BP_GROUP ? left : BP_GROUP;
     int columns = kb->width - q * BP_NR < panels * BP_NR ? kb->width - q * BP_NR : panels * BP_NR;
-    const float *panel = kb->pb + (size_t)q * kc * BP_NR;
-    const int *pair = kb->pairs + (size_t)(q / 2) * (kc + 2);
+    const float *panel = kb->pb + (size_t)q * panel_size;
+    const int *group = kb->groups + (size_t)(q / BP_GROUP) * (2 + BP_GROUP_INTS * kc);
     float *c = g->c + (size_t)kb->i0 * g->ldc + kb->j0 + q * BP_NR;
     for (int r0 = 0, strips; r0 < kb->mc; r0 += strips * BP_MR, c += (size_t)strips * BP_MR * g->ldc) {
       int s = r0 / BP_MR, packed = r0 >= kb->in_place;
-      strips = r0 + 2 * BP_MR <= kb->mc && (packed || r0 + 2 * BP_MR <= kb->in_place) &&
+      strips = panels == 1 && r0 + 2 * BP_MR <= kb->mc && (packed || r0 + 2 * BP_MR <= kb->in_place) &&
         kb->finite_strip[s] == kb->finite_strip[s + 1] ? 2 : 1;
       int height = kb->mc - r0 < strips * BP_MR ? kb->mc - r0 : strips * BP_MR;
-      const int *rows = kb->finite_strip[s] && !pair[1] ? pair + 2 : NULL;
-      int steps = rows ? pair[0] : kc;
+      const bp_group_row *rows = kb->finite_strip[s] && !group[1] ? (const bp_group_row *)(group + 2) : NULL;
+      int steps = rows ? group[0] : kc;
       ptrdiff_t rs, cs;
       const float *a = strip(g, kb, r0, &rs, &cs), *below = packed ? a + (size_t)BP_MR * kc : a + BP_MR * g->ars;
       if (height == strips * BP_MR && columns == panels * BP_NR) {
-        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel + (size_t)kc * BP_NR,
-                             g->alpha, kb->beta, c, g->ldc);
-      } else {
-        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel + (size_t)kc * BP_NR, 1, 0,
-                             tile, 2 * BP_NR);
-        merge(tile, 2 * BP_NR, height, columns, g->alpha, kb->beta, c, g->ldc);
+        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel_size, g->alpha, kb->beta, c,
+                             g->ldc);
+      } else {  // an edge: a short strip (packed with zeros below it), or fewer columns
+        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel_size, 1, 0, tile,
+                             BP_GROUP * BP_NR);
+        merge(tile, BP_GROUP * BP_NR, height, columns, g->alpha, kb->beta, c, g->ldc);
       }
     }
   }
@@ -323,9 +337,9 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
     int kc = g->k - p0 < depth ? g->k - p0 : depth;
     int sparse = pack_b(g, p0, kc, j0, width, buffers.pb, g->skips_zero_rows ? buffers.kept : NULL);
     if (sparse && g->wide) {
-      for (int q = 0; q < panels; q += 2) {
-        const int *second = q + 1 < panels ? buffers.kept + (size_t)(q + 1) * (kc + 1) : NULL;
-        merge_rows(buffers.kept + (size_t)q * (kc + 1), second, kc, buffers.pairs + (size_t)(q / 2) * (kc + 2));
+      for (int q = 0; q < panels; q += BP_GROUP) {
+        group_rows_of(buffers.kept + (size_t)q * (kc + 1), panels - q < BP_GROUP ? panels - q : BP_GROUP, kc,
+                      buffers.groups + (size_t)(q / BP_GROUP) * (2 + BP_GROUP_INTS * kc));
       }
     }
     for (int i0 = row_begin; i0 < row_end; i0 += MC) {
@@ -340,7 +354,7 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
           block_finite || (sparse && finite(g, i0 + r0, mc - r0 < BP_MR ? mc - r0 : BP_MR, p0, kc));
       }
       struct k_block kb = {i0, mc, p0, kc, j0, width, in_place, p0 == 0 ? g->beta : 1, buffers.pb, buffers.pa,
-                           buffers.kept, buffers.pairs, finite_strip};
+                           buffers.kept, buffers.groups, finite_strip};
 #if defined(__x86_64__)
       if (g->wide) {
         wide_tiles(g, &kb);

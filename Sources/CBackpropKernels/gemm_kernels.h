@@ -34,14 +34,22 @@ void bp_sgemm_kernel_generic(int steps, const int *rows, const float *a, ptrdiff
 #if defined(__x86_64__)
 void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
                           float alpha, float beta, float *c, ptrdiff_t ldc);
-/// AVX-512: a tile of `strips` strips of A (1 or 2: rows 0 … MR − 1 from `a`, MR … 2·MR − 1 from `a_below`, both
-/// read through (rs, cs)) times `panels` packed panels (1 or 2: columns 0 … NR − 1 from `b`, NR … 2·NR − 1 from
-/// `b_next`), into C as a bp_sgemm_kernel would write each strip and panel. `rows` is NULL (every k-row, `steps` of
-/// them) or a list merged from the panels' nonzero rows: entry = p << 2 | which panels take k-row p (bit 0 the first,
-/// bit 1 the second). Each element's sum is the 6 × 16 kernels' over its panel's rows, bit for bit.
-void bp_sgemm_tile_avx512(int strips, int panels, int steps, const int *rows, const float *a, const float *a_below,
-                          ptrdiff_t rs, ptrdiff_t cs, const float *b, const float *b_next, float alpha, float beta,
-                          float *c, ptrdiff_t ldc);
+/// AVX-512 tiles group up to BP_GROUP panels. A k-row of a group and the panels that take it: take[h] is 0xFFFF when
+/// panel h has a nonzero value in row p (it does not skip the row), else 0.
+enum { BP_GROUP = 4 };
+typedef struct {
+  int p;
+  unsigned short take[BP_GROUP];
+} bp_group_row;
+
+/// AVX-512: a tile of `strips` strips of A (rows 0 … MR − 1 from `a`, MR … 2·MR − 1 from `a_below`, both read
+/// through (rs, cs)) times `panels` packed panels (panel h at b + h·panel_size) into C, as a bp_sgemm_kernel would
+/// write each strip and panel: 1 strip × 1–4 panels, or 2 strips × 1 panel. `rows` is NULL (every k-row, `steps`
+/// of them) or the group's k-rows where any of its panels is nonzero. Each element's sum is the 6 × 16 kernels' over
+/// its panel's rows, bit for bit.
+void bp_sgemm_tile_avx512(int strips, int panels, int steps, const bp_group_row *rows, const float *a,
+                          const float *a_below, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t panel_size,
+                          float alpha, float beta, float *c, ptrdiff_t ldc);
 /// Packs one full panel: op(B)(p, j) = b[p·brs + j·bcs] for p < kc, j < NR into out[p·NR + j], one of the strides
 /// being 1. When `rows` is not NULL, writes there the k-rows holding a nonzero value and returns their number
 /// (else kc). Packing only copies, so the panel is the generic packing's, bit for bit.
