@@ -4,7 +4,8 @@
 // (n = 64 … 1000) packing A costs as much as the multiply-adds it feeds. The kernel makes one MR × NR tile per strip
 // of A and panel of B and merges it into C: C = α·tile + β·C for the first k-block, C = α·tile + C after it. Each C
 // element is therefore summed over k in a fixed order, whatever the instruction set, the shape of the call or the
-// number of threads.
+// number of threads. With AVX-512 one call makes the tiles of a strip and up to four panels at once (wide_tiles),
+// with the same sums.
 //
 // Zero rows of B are skipped. A k-row of a packed panel that is all zeros adds a·0 = ±0 to each of the panel's sums,
 // and adding ±0 to a sum changes nothing as long as a is finite (0·∞ is NaN): each strip of A that is finite in the
