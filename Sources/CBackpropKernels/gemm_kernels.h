@@ -31,10 +31,8 @@ typedef void (*bp_sgemm_kernel)(int steps, const int *rows, const float *a, ptrd
 
 void bp_sgemm_kernel_generic(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
                              float alpha, float beta, float *c, ptrdiff_t ldc);
-#if defined(__x86_64__)
-void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
-                          float alpha, float beta, float *c, ptrdiff_t ldc);
-/// AVX-512 tiles group up to BP_GROUP panels. A k-row of a group and the panels that take it: take[h] is 0xFFFF when
+
+/// AVX-512 tiles group up to BP_GROUP panels (the driver's buffers use these on every CPU). A k-row of a group and the panels that take it: take[h] is 0xFFFF when
 /// panel h has a nonzero value in row p (it does not skip the row), else 0.
 enum { BP_GROUP = 4 };
 typedef struct {
@@ -42,6 +40,9 @@ typedef struct {
   unsigned short take[BP_GROUP];
 } bp_group_row;
 
+#if defined(__x86_64__)
+void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
+                          float alpha, float beta, float *c, ptrdiff_t ldc);
 /// AVX-512: a tile of `strips` strips of A (rows 0 … MR − 1 from `a`, MR … 2·MR − 1 from `a_below`, both read
 /// through (rs, cs)) times `panels` packed panels (panel h at b + h·panel_size) into C, as a bp_sgemm_kernel would
 /// write each strip and panel: 1 strip × 1–4 panels, or 2 strips × 1 panel. `rows` is NULL (every k-row, `steps`
