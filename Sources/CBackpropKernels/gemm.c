@@ -81,33 +81,28 @@ static int nonzero_rows(const float *panel, int kc, int *rows) {
 
 // One panel in portable C: op(B)[p0 … p0+kc, j0 … j0+width] into out[p·NR + j], zero-padded to NR columns. When
 // `rows` is not NULL, writes there the k-rows holding a nonzero value and returns their number (else kc): the
-// contract of the AVX2 packers.
+// contract of the AVX2 packers. A panel filled row by row is padded in the same loop: as a loop of its own, the
+// padding became a call to memset per row (7 % of a product with n = 10).
 static int pack_panel(const struct gemm_call *g, int p0, int kc, int j0, int width, float *out, int *rows) {
   const float *src = g->b + p0 * g->brs + j0 * g->bcs;
   if (g->bytes && g->bytes_transposed) {  // one sample per k-row, divided as the gather divides
     for (int p = 0; p < kc; p++) {
       const unsigned char *sample = g->bytes + g->offsets[p0 + p] + j0;
-      for (int j = 0; j < width; j++) out[p * BP_NR + j] = (float)sample[j] / g->divisor;
+      for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = j < width ? (float)sample[j] / g->divisor : 0;
     }
-  } else if (g->bytes) {  // one sample per column
-    for (int j = 0; j < width; j++) {
-      const unsigned char *sample = g->bytes + g->offsets[j0 + j] + p0;
-      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = (float)sample[p] / g->divisor;
-    }
-  } else if (g->bcs == 1) {  // rows of op(B) are contiguous; each row padded in the same loop (as its own loop, the
-                             // padding became a call to memset per row: 7 % of a product with n = 10)
+  } else if (g->bcs == 1) {  // rows of op(B) are contiguous
     for (int p = 0; p < kc; p++) {
       for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = j < width ? src[p * g->brs + j] : 0;
     }
-    return rows ? nonzero_rows(out, kc, rows) : kc;
-  } else {  // columns are: read each one down, write it across the panel
+  } else {  // one sample, or one column of op(B), per column of the panel: read each down, write it across
     for (int j = 0; j < width; j++) {
+      const unsigned char *sample = g->bytes ? g->bytes + g->offsets[j0 + j] + p0 : NULL;
       const float *column = src + j * g->bcs;
-      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = column[p * g->brs];
+      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = sample ? (float)sample[p] / g->divisor : column[p * g->brs];
     }
-  }
-  for (int p = 0; p < kc; p++) {  // the last panel's columns past the end of B
-    for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
+    for (int p = 0; p < kc; p++) {  // the last panel's columns past the end of B
+      for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
+    }
   }
   return rows ? nonzero_rows(out, kc, rows) : kc;
 }
@@ -212,8 +207,8 @@ static bp_sgemm_kernel kernel_for(bp_isa isa) {
 struct buffers {
   float *pb, *pa;
   int *kept;  // per panel: the count of nonzero k-rows, then the rows
-  // AVX-512, per group of BP_GROUP panels: the count of rows, whether every panel is dense, then the rows (in ints:
-  // two, then BP_GROUP_INTS per bp_group_row, so each group starts aligned for its rows)
+  // AVX-512 only (else NULL), per group of BP_GROUP panels: the count of rows, whether every panel is dense, then the
+  // rows (in ints: two, then BP_GROUP_INTS per bp_group_row, so each group starts aligned for its rows)
   int *groups;
 };
 
@@ -221,12 +216,12 @@ enum { BP_GROUP_INTS = sizeof(bp_group_row) / sizeof(int) };
 
 static struct buffers buffers_for(const struct gemm_call *g, int panels) {
   int depth = bp_k_block(g->k), pack_all = g->acs != 1 && panels >= 4;
-  size_t groups = g->wide ? (size_t)(panels + BP_GROUP - 1) / BP_GROUP : 0;
+  size_t groups = (size_t)(panels + BP_GROUP - 1) / BP_GROUP;
   return (struct buffers){
     buffer(&packed_b, &packed_b_size, sizeof(float) * depth * panels * BP_NR),
     buffer(&packed_a, &packed_a_size, sizeof(float) * depth * (pack_all ? MC : BP_MR)),
     buffer(&kept_rows, &kept_rows_size, sizeof(int) * (depth + 1) * panels),
-    buffer(&group_rows, &group_rows_size, sizeof(int) * (2 + (size_t)BP_GROUP_INTS * depth) * (groups ? groups : 1))};
+    g->wide ? buffer(&group_rows, &group_rows_size, sizeof(int) * (2 + (size_t)BP_GROUP_INTS * depth) * groups) : NULL};
 }
 
 // The nonzero k-rows of `panels` consecutive panels (their lists in `kept`) as one list for an AVX-512 tile:

@@ -29,24 +29,26 @@ __attribute__((target("avx512f"), always_inline))
 static inline void tile(const int strips, const int panels, int steps, const bp_group_row *rows, const float *a,
                         const float *a_below, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t panel_size,
                         float alpha, float beta, float *c, ptrdiff_t ldc) {
-  __m512 acc[2 * BP_MR][4];
+  // A lone panel's listed rows are all its own: only a group of panels needs the masks.
+  const int masked = rows && panels > 1;
+  __m512 acc[2 * BP_MR][BP_GROUP];
   _Pragma("unroll") for (int r = 0; r < strips * BP_MR; r++) {
     _Pragma("unroll") for (int h = 0; h < panels; h++) acc[r][h] = _mm512_setzero_ps();
   }
   for (int t = 0; t < steps; t++) {
     const bp_group_row *entry = rows ? rows + t : NULL;
     ptrdiff_t p = entry ? entry->p : t;
-    __m512 bp[4];
-    __mmask16 take[4];
+    __m512 bp[BP_GROUP];
+    __mmask16 take[BP_GROUP];
     _Pragma("unroll") for (int h = 0; h < panels; h++) {
       bp[h] = _mm512_loadu_ps(b + h * panel_size + p * BP_NR);
       // Which panels take row p: 16 bits each, read from memory (a mask from a general register would cost the
       // FMA port a µop).
-      if (entry && panels > 1) take[h] = _load_mask16((__mmask16 *)&entry->take[h]);
+      if (masked) take[h] = _load_mask16((__mmask16 *)&entry->take[h]);
     }
     _Pragma("unroll") for (int r = 0; r < strips * BP_MR; r++) {
       const float *value = (r < BP_MR ? a : a_below) + p * cs + r % BP_MR * rs;
-      if (entry && panels == 4) {
+      if (masked && panels == 4) {
         // In assembly, a broadcast and its four masked multiply-adds (the instructions the intrinsics below give):
         // from intrinsics, clang hoisted the six broadcasts of a step above the multiply-adds, and with the 24
         // accumulators and four panels they do not fit in the 32 registers, so accumulators went to the stack.
@@ -64,8 +66,7 @@ static inline void tile(const int strips, const int panels, int steps, const bp_
       }
       __m512 x = _mm512_set1_ps(*value);
       _Pragma("unroll") for (int h = 0; h < panels; h++) {
-        acc[r][h] = entry && panels > 1 ? _mm512_mask3_fmadd_ps(x, bp[h], acc[r][h], take[h])
-                                        : _mm512_fmadd_ps(x, bp[h], acc[r][h]);
+        acc[r][h] = masked ? _mm512_mask3_fmadd_ps(x, bp[h], acc[r][h], take[h]) : _mm512_fmadd_ps(x, bp[h], acc[r][h]);
       }
     }
   }

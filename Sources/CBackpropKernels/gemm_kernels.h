@@ -32,8 +32,9 @@ typedef void (*bp_sgemm_kernel)(int steps, const int *rows, const float *a, ptrd
 void bp_sgemm_kernel_generic(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
                              float alpha, float beta, float *c, ptrdiff_t ldc);
 
-/// AVX-512 tiles group up to BP_GROUP panels (the driver's buffers use these on every CPU). A k-row of a group and the panels that take it: take[h] is 0xFFFF when
-/// panel h has a nonzero value in row p (it does not skip the row), else 0.
+/// AVX-512 tiles group up to BP_GROUP panels (declared for every CPU: gemm.c sizes its buffers with them). A k-row
+/// of a group and the panels that take it: take[h] is 0xFFFF when panel h has a nonzero value in row p (it does not
+/// skip the row), else 0.
 enum { BP_GROUP = 4 };
 typedef struct {
   int p;

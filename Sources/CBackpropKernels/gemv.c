@@ -167,7 +167,8 @@ struct gemv_call {
 static void gemv_rows(const struct gemv_call *g, int row_begin, int row_end) {
   float acc[MC_GEMV], value[KC_MAX];
   int index[KC_MAX];
-  int avx2 = bp_isa_active() >= BP_ISA_AVX2, avx512 = bp_isa_active() >= BP_ISA_AVX512;
+  bp_isa isa = bp_isa_active();
+  int avx2 = isa >= BP_ISA_AVX2, avx512 = isa >= BP_ISA_AVX512;
   (void)avx2, (void)avx512;
   int depth = bp_k_block(g->k);
   for (int p0 = 0; p0 < g->k; p0 += depth) {

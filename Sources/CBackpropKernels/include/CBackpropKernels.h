@@ -10,7 +10,7 @@
 typedef enum {
   BP_ISA_GENERIC = 0,  ///< portable C (scalar fmaf), any CPU
   BP_ISA_AVX2 = 1,     ///< x86-64 AVX2 + FMA
-  BP_ISA_AVX512 = 2,   ///< x86-64 AVX-512F (with AVX2 + FMA): the GEMM's 12 × 16 kernel; the rest as AVX2
+  BP_ISA_AVX512 = 2,   ///< x86-64 AVX-512F (with AVX2 + FMA): the GEMM's 6 × 64 tiles; the rest as AVX2
 } bp_isa;
 
 /// The best instruction set this CPU supports.

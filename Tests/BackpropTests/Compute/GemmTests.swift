@@ -12,12 +12,12 @@ struct GemmTests {
     var description: String { "\(transposeA ? "Aᵀ" : "A")·\(transposeB ? "Bᵀ" : "B") \(m)×\(n)×\(k) α \(alpha) β \(beta)" }
   }
 
-  /// Edges of the 6×16 tile, of AVX-512's 12×32 tiles and of the 256-deep k-blocks, all four transpositions, and the
-  /// workloads' shapes.
+  /// Edges of the 6×16 tile, of AVX-512's tiles (a strip × up to four panels, two strips × a lone panel) and of the
+  /// 256-deep k-blocks, all four transpositions, and the workloads' shapes.
   static let cases: [Case] = {
     var cases: [Case] = []
     for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {
-      for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (5, 1, 784), (128, 64, 784), (10, 128, 64), (1, 128, 784), (1, 17, 300), (100, 40, 257), (24, 32, 50), (30, 50, 40)] {
+      for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (5, 1, 784), (128, 64, 784), (10, 128, 64), (1, 128, 784), (1, 17, 300), (100, 40, 257), (24, 32, 50), (30, 50, 40), (30, 10, 300), (40, 80, 100)] {
         cases.append(Case(transposeA: tA, transposeB: tB, m: m, n: n, k: k, alpha: 1, beta: 0))
       }
     }
@@ -204,7 +204,7 @@ struct GemmTests {
   }
 
   /// Strips of 6 rows: the first (row 3) next to a finite one, the third and fourth (rows 14 and 20) both not finite,
-  /// the fifth and sixth finite, so that AVX-512's tiles of two strips meet every mix.
+  /// the fifth and sixth finite; a k-row zero in one panel only, which AVX-512's groups of panels mask.
   @Test("an Inf or NaN in A next to B's zero rows still makes NaN: strips of A that are not finite do not skip")
   func nonFiniteAIsNotSkipped() {
     var g = SeededGenerator(seed: 91)
