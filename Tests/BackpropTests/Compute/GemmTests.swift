@@ -121,6 +121,31 @@ struct GemmTests {
     }
   }
 
+  @Test("the m = 1 path gives the same bits wherever B starts within a cache line (its chains then start masked)")
+  func oneRowAtEveryAlignment() {
+    var g = SeededGenerator(seed: 79)
+    for (n, ldb, k) in [(128, 128, 300), (37, 48, 50), (200, 208, 20), (5, 16, 9)] {
+      let w = (0..<(k * ldb)).map { _ in Float(g.nextUniform(in: -1, 1)) }   // k × n, rows ldb apart
+      let row = (0..<k).map { _ in Float(g.nextUniform(in: -1, 1)) }
+      #expect(bp_isa_force(BP_ISA_GENERIC) == 1)
+      var expected = [Float](repeating: 0, count: n)
+      bp_sgemm(0, 0, 1, Int32(n), Int32(k), 1, row, Int32(k), w, Int32(ldb), 0, &expected, Int32(n))
+      let buffer = UnsafeMutableRawPointer.allocate(byteCount: (k * ldb + 16) * 4, alignment: 64)
+      defer { buffer.deallocate() }
+      for offset in 0..<16 {
+        let b = buffer.bindMemory(to: Float.self, capacity: k * ldb + 16) + offset
+        b.update(from: w, count: k * ldb)
+        for isa in Self.instructionSets {
+          #expect(bp_isa_force(isa) == 1)
+          var one = [Float](repeating: 0, count: n)
+          bp_sgemm(0, 0, 1, Int32(n), Int32(k), 1, row, Int32(k), b, Int32(ldb), 0, &one, Int32(n))
+          #expect(one.map(\.bitPattern) == expected.map(\.bitPattern), "\(n)×\(k), offset \(offset), \(isa)")
+        }
+      }
+      _ = bp_isa_force(bp_isa_detected())
+    }
+  }
+
   @Test("a sample alone gets the same bits as inside a batch: the n = 1 path keeps the GEMM's arithmetic")
   func oneColumnMatchesBatch() {
     var g = SeededGenerator(seed: 77)
