@@ -30,6 +30,11 @@ struct GemmTests {
     }
     cases.append(Case(transposeA: false, transposeB: false, m: 10, n: 1, k: 300, alpha: 0.5, beta: 0.25))
     cases.append(Case(transposeA: true, transposeB: false, m: 9, n: 20, k: 513, alpha: -0.5, beta: 0.75))
+    // A narrow C from a transposed A is made as Cᵀ (C stored transposed): B.dW3's shape, k-blocks, a short strip.
+    for (m, n, k) in [(256, 10, 128), (100, 7, 300), (32, 15, 20)] {
+      for tB in [false, true] { cases.append(Case(transposeA: true, transposeB: tB, m: m, n: n, k: k, alpha: 1, beta: 0)) }
+    }
+    cases.append(Case(transposeA: true, transposeB: true, m: 50, n: 3, k: 40, alpha: 0.5, beta: 0.75))
     return cases
   }()
 
@@ -100,6 +105,26 @@ struct GemmTests {
     _ = bp_isa_force(bp_isa_detected())
     for other in results.dropFirst() {
       #expect(other.map(\.bitPattern) == results[0].map(\.bitPattern), "instruction sets disagree in the last bits")
+    }
+  }
+
+  @Test("a narrow C from a transposed A, made as Cᵀ = op(B)ᵀ·op(A)ᵀ, has the bits of asking for Cᵀ directly")
+  func narrowProductMatchesItsTranspose() {
+    var g = SeededGenerator(seed: 80)
+    for (m, n, k, tB) in [(256, 10, 128, false), (100, 7, 300, true), (40, 15, 64, false)] {
+      let a = (0..<(k * m)).map { _ in Float(g.nextUniform(in: -1, 1)) }   // A stored k × m: op(A) = Aᵀ
+      let b = (0..<(k * n)).map { _ in Float(g.nextUniform(in: -1, 1)) }   // B stored k × n, or n × k when tB
+      let ldb = tB ? k : n
+      for isa in Self.instructionSets {
+        #expect(bp_isa_force(isa) == 1)
+        var c = [Float](repeating: 0, count: m * n), ct = [Float](repeating: 0, count: n * m)
+        bp_sgemm(1, tB ? 1 : 0, Int32(m), Int32(n), Int32(k), 1, a, Int32(m), b, Int32(ldb), 0, &c, Int32(n))
+        // Cᵀ = op(B)ᵀ·A: n × m, wide, so made as asked.
+        bp_sgemm(tB ? 0 : 1, 0, Int32(n), Int32(m), Int32(k), 1, b, Int32(ldb), a, Int32(m), 0, &ct, Int32(m))
+        let transposed = (0..<(m * n)).map { ct[($0 % n) * m + $0 / n] }
+        #expect(c.map(\.bitPattern) == transposed.map(\.bitPattern), "\(m)×\(n)×\(k), \(isa)")
+      }
+      _ = bp_isa_force(bp_isa_detected())
     }
   }
 
