@@ -1,13 +1,33 @@
 // The batch gather: samples stored as rows of bytes (MNIST pixels) become the columns of A[0], each byte b as
 // b / divisor. It is a transpose with a conversion, so the AVX2 path converts 8 bytes of each of 8 samples and
 // transposes the 8 × 8 block in registers; both paths divide exactly, so they give the same bits.
+#include <math.h>
 #include "CBackpropKernels.h"
+#include "gemm_kernels.h"
+
+// The corrected product is checked for all 256 bytes in the same operations as bp_bytes_divided, scalar.
+#pragma STDC FP_CONTRACT OFF
+
+float bp_byte_reciprocal(float divisor) {
+  // The last divisor asked about, per thread: every product packed from bytes asks, and all use 255.
+  static _Thread_local float checked = NAN, answer;
+  if (divisor == checked) return answer;
+  float r = 1 / divisor;
+  int exact = divisor == divisor && r != 0 && r == r;
+  for (int b = 0; b < 256 && exact; b++) {
+    float x = (float)b, q = x * r;
+    exact = fmaf(fmaf(-q, divisor, x), r, q) == x / divisor;
+  }
+  checked = divisor;
+  answer = exact ? r : 0;
+  return answer;
+}
 
 struct gather_call {
   const unsigned char *samples;
   const ptrdiff_t *offsets;
   int m, features, ldx;
-  float divisor;
+  float divisor, reciprocal;  // reciprocal: bp_byte_reciprocal(divisor)
   float *x;
 };
 
@@ -24,14 +44,13 @@ static void gather_generic(const struct gather_call *g, int j0, int j1, int k0, 
 
 __attribute__((target("avx2,fma")))
 static void gather_avx2(const struct gather_call *g, int k0, int k1) {
-  __m256 divisor = _mm256_set1_ps(g->divisor);
   int j = 0, k_end = k0 + (k1 - k0) / 8 * 8;
   for (; j + 8 <= g->m; j += 8) {
     const unsigned char *s[8];
     for (int t = 0; t < 8; t++) s[t] = g->samples + g->offsets[j + t];
     for (int k = k0; k < k_end; k += 8) {
       __m256 r[8];
-      bp_bytes8x8_transposed(s, k, divisor, r);
+      bp_bytes8x8_transposed(s, k, g->divisor, g->reciprocal, r);
       float *out = g->x + (size_t)k * g->ldx + j;
       for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + t * (size_t)g->ldx, r[t]);
     }
@@ -42,8 +61,9 @@ static void gather_avx2(const struct gather_call *g, int k0, int k1) {
     const unsigned char *sample = g->samples + g->offsets[j];
     float values[8];
     for (int k = k0; k < k_end; k += 8) {
-      __m256 v = _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(sample + k)))),
-                               divisor);
+      __m256 v = bp_bytes_divided(
+        _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(sample + k)))), g->divisor,
+        g->reciprocal);
       if (g->ldx == 1) {
         _mm256_storeu_ps(g->x + k, v);
       } else {
@@ -74,7 +94,7 @@ static void gather_part(void *context, int part, int parts) {
 
 void bp_gather_bytes(const unsigned char *samples, const ptrdiff_t *offsets, int m, int features, float divisor, float *x,
                      int ldx) {
-  struct gather_call call = {samples, offsets, m, features, ldx, divisor, x};
+  struct gather_call call = {samples, offsets, m, features, ldx, divisor, bp_byte_reciprocal(divisor), x};
   // A batch of 64 MNIST images is 50,000 bytes: worth a second thread; a handful of features is not.
   bp_parallel((double)m * features >= 32768 ? 64 : 1, gather_part, &call);
 }

@@ -42,7 +42,7 @@ struct gemm_call {
   // bytes[offsets[p] + j] / divisor when `bytes_transposed` (X or Xᵀ of a batch of samples).
   const unsigned char *bytes;
   const ptrdiff_t *offsets;
-  float divisor;
+  float divisor, reciprocal;  // reciprocal: bp_byte_reciprocal(divisor)
   int bytes_transposed;
 };
 
@@ -120,7 +120,8 @@ static int pack_b(const struct gemm_call *g, int p0, int kc, int j0, int n, floa
 #if defined(__x86_64__)
     if (width == BP_NR && g->kernel == bp_sgemm_kernel_avx2) {
       count = g->bytes
-        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->divisor, out, rows)
+        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->divisor, g->reciprocal,
+                               out, rows)
         : bp_pack_panel_avx2(g->b + p0 * g->brs + (j0 + q) * g->bcs, g->brs, g->bcs, kc, out, rows);
     }
 #endif
@@ -447,7 +448,7 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
     swap ? n : m, swap ? m : n, k, swap ? b : a, swap ? a : b,
     swap ? bcs : ars, swap ? brs : acs,
     swap ? acs : brs, swap ? ars : bcs,
-    c, ldc, swap, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows && !swap, 0, NULL, NULL, 0, 0};
+    c, ldc, swap, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows && !swap, 0, NULL, NULL, 0, 0, 0};
   run(&call);
 }
 
@@ -459,6 +460,6 @@ void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const flo
   struct gemm_call call = {
     m, n, k, a, NULL, lda, 1, 0, 0,
     c, ldc, 0, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, 0, samples, offsets, divisor,
-    transpose_x};
+    bp_byte_reciprocal(divisor), transpose_x};
   run(&call);
 }

@@ -18,6 +18,10 @@ static inline int bp_k_block(int k) {
   return (k + blocks - 1) / blocks;
 }
 
+/// 1/divisor when b·(1/divisor), corrected by one residual step (bp_bytes_divided), is the IEEE quotient b / divisor
+/// for every byte b (checked, all 256; true of every divisor tried), else 0: then the byte paths divide.
+float bp_byte_reciprocal(float divisor);
+
 /// c[i·ldc] = α·Σ_p op(A)[i, p]·x[p·incx] + β·c[i·ldc] for i < m (n = 1), with bp_sgemm's exact arithmetic.
 void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
                    float beta, float *c, int ldc);
@@ -60,7 +64,7 @@ int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, flo
 /// gathered floats: out[p·NR + j] = samples[offsets[j0 + j] + p0 + p] / divisor (a sample per column), or when
 /// `transposed`, samples[offsets[p0 + p] + j0 + j] / divisor (a sample per k-row).
 int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
-                       float divisor, float *out, int *rows);
+                       float divisor, float reciprocal, float *out, int *rows);
 #endif
 
 #endif
