@@ -33,6 +33,7 @@ struct gemm_call {
   float *c;
   int ldc;
   int c_transposed;  // C(i, j) is c[j·ldc + i]: bp_sgemm computes Cᵀ = op(B)ᵀ·op(A)ᵀ (see there)
+  int b_in_place;    // the AVX-512 tiles read op(B)'s panels where they are (rows contiguous, n a multiple of NR)
   float alpha, beta;
   bp_sgemm_kernel kernel;
   int wide;  // AVX-512 tiles of up to four panels (bp_sgemm_tile_avx512) instead of the kernel's 6 × 16
@@ -264,6 +265,7 @@ struct k_block {
   int in_place;  // rows of the block whose strips are read in place; the rest are packed in pa
   float beta;
   const float *pb, *pa;
+  ptrdiff_t panel_size, b_step;  // panel h at pb + h·panel_size, its k-rows b_step apart (packed: kc·NR and NR)
   const int *kept, *groups;
   const int *finite_strip;  // per strip: whether it may skip zero rows
 };
@@ -307,7 +309,7 @@ static void narrow_tiles(const struct gemm_call *g, const struct k_block *kb) {
 static void wide_tiles(const struct gemm_call *g, const struct k_block *kb) {
   float tile[2 * BP_MR * BP_GROUP * BP_NR];
   int kc = kb->kc;
-  ptrdiff_t panel_size = (ptrdiff_t)kc * BP_NR;
+  ptrdiff_t panel_size = kb->panel_size;
   for (int q = 0; q * BP_NR < kb->width; q += BP_GROUP) {
     int left = (kb->width - q * BP_NR + BP_NR - 1) / BP_NR, panels = left < BP_GROUP ? left : BP_GROUP;
     int columns = kb->width - q * BP_NR < panels * BP_NR ? kb->width - q * BP_NR : panels * BP_NR;
@@ -324,11 +326,11 @@ static void wide_tiles(const struct gemm_call *g, const struct k_block *kb) {
       const float *a = strip(g, kb, r0, &rs, &cs), *below = packed ? a + (size_t)BP_MR * kc : a + BP_MR * g->ars;
       int i = kb->i0 + r0, j = kb->j0 + q * BP_NR;
       if (height == strips * BP_MR && columns == panels * BP_NR && !g->c_transposed) {
-        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel_size, g->alpha, kb->beta,
-                             c_at(g, i, j), g->ldc);
+        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel_size, kb->b_step, g->alpha,
+                             kb->beta, c_at(g, i, j), g->ldc);
       } else {  // an edge: a short strip (packed with zeros below it), or fewer columns; or C transposed
-        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel_size, 1, 0, tile,
-                             BP_GROUP * BP_NR);
+        bp_sgemm_tile_avx512(strips, panels, steps, rows, a, below, rs, cs, panel, panel_size, kb->b_step, 1, 0,
+                             tile, BP_GROUP * BP_NR);
         merge(g, tile, BP_GROUP * BP_NR, height, columns, kb->beta, i, j);
       }
     }
@@ -344,7 +346,9 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
   struct buffers buffers = buffers_for(g, panels);
   for (int p0 = 0; p0 < g->k; p0 += depth) {
     int kc = g->k - p0 < depth ? g->k - p0 : depth;
-    int sparse = pack_b(g, p0, kc, j0, width, buffers.pb, g->skips_zero_rows ? buffers.kept : NULL);
+    // op(B)'s panels: packed, or where they are (then no zero rows are listed, and every strip reads them all).
+    const float *pb = g->b_in_place ? g->b + p0 * g->brs + j0 : buffers.pb;
+    int sparse = !g->b_in_place && pack_b(g, p0, kc, j0, width, buffers.pb, g->skips_zero_rows ? buffers.kept : NULL);
     if (sparse && g->wide) {
       for (int q = 0; q < panels; q += BP_GROUP) {
         group_rows_of(buffers.kept + (size_t)q * (kc + 1), panels - q < BP_GROUP ? panels - q : BP_GROUP, kc,
@@ -362,7 +366,8 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
         finite_strip[r0 / BP_MR] =
           block_finite || (sparse && finite(g, i0 + r0, mc - r0 < BP_MR ? mc - r0 : BP_MR, p0, kc));
       }
-      struct k_block kb = {i0, mc, p0, kc, j0, width, in_place, p0 == 0 ? g->beta : 1, buffers.pb, buffers.pa,
+      struct k_block kb = {i0, mc, p0, kc, j0, width, in_place, p0 == 0 ? g->beta : 1, pb, buffers.pa,
+                           g->b_in_place ? BP_NR : (ptrdiff_t)kc * BP_NR, g->b_in_place ? g->brs : BP_NR,
                            buffers.kept, buffers.groups, finite_strip};
 #if defined(__x86_64__)
       if (g->wide) {
@@ -437,18 +442,20 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
   ptrdiff_t ars = transpose_a ? 1 : lda, acs = transpose_a ? lda : 1;
   ptrdiff_t brs = transpose_b ? 1 : ldb, bcs = transpose_b ? ldb : 1;
   // A narrow C (under one panel wide) from a transposed A, as in dW = A_prevᵀ·δ for a layer of 10 outputs, is made
-  // as Cᵀ = op(B)ᵀ·op(A)ᵀ: op(A)ᵀ's rows are then contiguous and pack fast into panels that the tiles fill, where
-  // read in place, the transposed A would bring a new cache line into L1 at every step of k for every strip, and
-  // the lone panel would be 6/16 padding. Each element is the same sum in the same order. op(A)ᵀ is packed without
-  // listing its zero k-rows: used by one or two strips, its panels are packed for little work, and the list doubled
-  // the packing (measured at 256 × 128 × 10: 22 µs with the list, 15 µs without, 19 µs not swapped). Chosen by shape
-  // alone, so the instruction set and the number of threads never change it.
-  int swap = transpose_a && n < BP_NR && m >= 2 * BP_NR;
+  // as Cᵀ = op(B)ᵀ·op(A)ᵀ: op(A)ᵀ's rows are then contiguous, and its panels fill the tiles, where read in place,
+  // the transposed A would bring a new cache line into L1 at every step of k for every strip, and the lone panel
+  // would be 6/16 padding. Each element is the same sum in the same order. op(A)ᵀ gets no list of zero k-rows: used
+  // by one or two strips, its panels are cheap to read and the list doubled the cost of packing them. With AVX-512,
+  // and m a multiple of 16, the tiles read its panels where they are, without packing (B.dW3's 256 × 128 × 10:
+  // 19 µs not swapped, 22 µs swapped with the list, 15 µs without, ~9 µs in place). Chosen by shape and
+  // instruction set alone, so the number of threads never changes it; the sums are the same either way.
+  int swap = transpose_a && n < BP_NR && m >= 2 * BP_NR, wide = isa >= BP_ISA_AVX512;
   struct gemm_call call = {
     swap ? n : m, swap ? m : n, k, swap ? b : a, swap ? a : b,
     swap ? bcs : ars, swap ? brs : acs,
     swap ? acs : brs, swap ? ars : bcs,
-    c, ldc, swap, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows && !swap, 0, NULL, NULL, 0, 0, 0};
+    c, ldc, swap, swap && wide && m % BP_NR == 0, alpha, beta, kernel_for(isa), wide, !keeps_zero_rows && !swap, 0,
+    NULL, NULL, 0, 0, 0};
   run(&call);
 }
 
@@ -459,7 +466,7 @@ void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const flo
   bp_isa isa = bp_isa_active();
   struct gemm_call call = {
     m, n, k, a, NULL, lda, 1, 0, 0,
-    c, ldc, 0, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, 0, samples, offsets, divisor,
+    c, ldc, 0, 0, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, 0, samples, offsets, divisor,
     bp_byte_reciprocal(divisor), transpose_x};
   run(&call);
 }

@@ -28,7 +28,7 @@ static inline void store(float *c, __m512 acc, __m512 alpha, __m512 beta, int re
 __attribute__((target("avx512f"), always_inline))
 static inline void tile(const int strips, const int panels, int steps, const bp_group_row *rows, const float *a,
                         const float *a_below, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t panel_size,
-                        float alpha, float beta, float *c, ptrdiff_t ldc) {
+                        ptrdiff_t b_step, float alpha, float beta, float *c, ptrdiff_t ldc) {
   // A lone panel's listed rows are all its own: only a group of panels needs the masks.
   const int masked = rows && panels > 1;
   __m512 acc[2 * BP_MR][BP_GROUP];
@@ -41,7 +41,7 @@ static inline void tile(const int strips, const int panels, int steps, const bp_
     __m512 bp[BP_GROUP];
     __mmask16 take[BP_GROUP];
     _Pragma("unroll") for (int h = 0; h < panels; h++) {
-      bp[h] = _mm512_loadu_ps(b + h * panel_size + p * BP_NR);
+      bp[h] = _mm512_loadu_ps(b + h * panel_size + p * b_step);
       // Which panels take row p: 16 bits each, read from memory (a mask from a general register would cost the
       // FMA port a µop).
       if (masked) take[h] = _load_mask16((__mmask16 *)&entry->take[h]);
@@ -79,12 +79,12 @@ static inline void tile(const int strips, const int panels, int steps, const bp_
 __attribute__((target("avx512f")))
 void bp_sgemm_tile_avx512(int strips, int panels, int steps, const bp_group_row *rows, const float *a,
                           const float *a_below, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t panel_size,
-                          float alpha, float beta, float *c, ptrdiff_t ldc) {
+                          ptrdiff_t b_step, float alpha, float beta, float *c, ptrdiff_t ldc) {
 #define BP_TILE(S, P)                                                                                  \
   if (rows) {                                                                                          \
-    tile(S, P, steps, rows, a, a_below, rs, cs, b, panel_size, alpha, beta, c, ldc);                   \
+    tile(S, P, steps, rows, a, a_below, rs, cs, b, panel_size, b_step, alpha, beta, c, ldc);           \
   } else {                                                                                             \
-    tile(S, P, steps, NULL, a, a_below, rs, cs, b, panel_size, alpha, beta, c, ldc);                   \
+    tile(S, P, steps, NULL, a, a_below, rs, cs, b, panel_size, b_step, alpha, beta, c, ldc);           \
   }
   if (strips == 2) {
     BP_TILE(2, 1)

@@ -49,13 +49,13 @@ typedef struct {
 void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t rs, ptrdiff_t cs, const float *b,
                           float alpha, float beta, float *c, ptrdiff_t ldc);
 /// AVX-512: a tile of `strips` strips of A (rows 0 … MR − 1 from `a`, MR … 2·MR − 1 from `a_below`, both read
-/// through (rs, cs)) times `panels` packed panels (panel h at b + h·panel_size) into C, as a bp_sgemm_kernel would
-/// write each strip and panel: 1 strip × 1–4 panels, or 2 strips × 1 panel. `rows` is NULL (every k-row, `steps`
+/// through (rs, cs)) times `panels` panels (panel h at b + h·panel_size, its k-rows b_step apart: NR when packed)
+/// into C, as a bp_sgemm_kernel would write each strip and panel: 1 strip × 1–4 panels, or 2 strips × 1 panel. `rows` is NULL (every k-row, `steps`
 /// of them) or the group's k-rows where any of its panels is nonzero. Each element's sum is the 6 × 16 kernels' over
 /// its panel's rows, bit for bit.
 void bp_sgemm_tile_avx512(int strips, int panels, int steps, const bp_group_row *rows, const float *a,
                           const float *a_below, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t panel_size,
-                          float alpha, float beta, float *c, ptrdiff_t ldc);
+                          ptrdiff_t b_step, float alpha, float beta, float *c, ptrdiff_t ldc);
 /// Packs one full panel: op(B)(p, j) = b[p·brs + j·bcs] for p < kc, j < NR into out[p·NR + j], one of the strides
 /// being 1. When `rows` is not NULL, writes there the k-rows holding a nonzero value and returns their number
 /// (else kc). Packing only copies, so the panel is the generic packing's, bit for bit.

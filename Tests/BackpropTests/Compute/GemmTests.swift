@@ -31,7 +31,7 @@ struct GemmTests {
     cases.append(Case(transposeA: false, transposeB: false, m: 10, n: 1, k: 300, alpha: 0.5, beta: 0.25))
     cases.append(Case(transposeA: true, transposeB: false, m: 9, n: 20, k: 513, alpha: -0.5, beta: 0.75))
     // A narrow C from a transposed A is made as Cᵀ (C stored transposed): B.dW3's shape, k-blocks, a short strip.
-    for (m, n, k) in [(256, 10, 128), (100, 7, 300), (32, 15, 20)] {
+    for (m, n, k) in [(256, 10, 128), (100, 7, 300), (32, 15, 20), (64, 5, 600)] {
       for tB in [false, true] { cases.append(Case(transposeA: true, transposeB: tB, m: m, n: n, k: k, alpha: 1, beta: 0)) }
     }
     cases.append(Case(transposeA: true, transposeB: true, m: 50, n: 3, k: 40, alpha: 0.5, beta: 0.75))
