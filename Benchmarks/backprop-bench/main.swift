@@ -123,11 +123,15 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
   for batch in [1000, 1] {
     func once() throws {
       let outputs = try network.predict(test, batchSize: batch)
-      // argmax per column, as the NumPy script does, reading the row-major outputs in place.
+      // argmax per column, as the NumPy script does, reading the row-major outputs in place, row after row.
       var best = [Int](repeating: 0, count: outputs.columns)
       outputs.withUnsafeBufferPointer { y in
+        var top = Array(y[0..<outputs.columns])
         for k in 1..<outputs.rows {
-          for j in 0..<outputs.columns where y[k * outputs.columns + j] > y[best[j] * outputs.columns + j] { best[j] = k }
+          for j in 0..<outputs.columns where y[k * outputs.columns + j] > top[j] {
+            top[j] = y[k * outputs.columns + j]
+            best[j] = k
+          }
         }
       }
       precondition(best.count == test.count)

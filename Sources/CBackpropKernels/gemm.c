@@ -38,6 +38,7 @@ struct gemm_call {
   bp_sgemm_kernel kernel;
   int wide;  // AVX-512 tiles of up to four panels (bp_sgemm_tile_avx512) instead of the kernel's 6 × 16
   int skips_zero_rows;
+  int a_is_finite;  // the caller's promise that A holds no Inf or NaN: its strips are not checked before skipping
   _Atomic int next_panel;  // the first column panel no thread has taken yet (split by columns)
   // When `bytes` is not NULL, B is read from bytes instead of b: B(p, j) = bytes[offsets[j] + p] / divisor, or
   // bytes[offsets[p] + j] / divisor when `bytes_transposed` (X or Xᵀ of a batch of samples).
@@ -361,7 +362,7 @@ static void gemm_block(const struct gemm_call *g, int row_begin, int row_end, in
       // Whether each strip of MR rows may skip: decided per strip (threads split C in whole strips), so that the
       // choice, and with it the sign of a sum that is exactly zero, never depends on the number of threads. The
       // whole block is checked first: a transposed A's strips are lines of 6 floats, too short to check fast.
-      int finite_strip[MC / BP_MR], block_finite = sparse && finite(g, i0, mc, p0, kc);
+      int finite_strip[MC / BP_MR], block_finite = sparse && (g->a_is_finite || finite(g, i0, mc, p0, kc));
       for (int r0 = 0; r0 < mc; r0 += BP_MR) {
         finite_strip[r0 / BP_MR] =
           block_finite || (sparse && finite(g, i0 + r0, mc - r0 < BP_MR ? mc - r0 : BP_MR, p0, kc));
@@ -454,19 +455,19 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
     swap ? n : m, swap ? m : n, k, swap ? b : a, swap ? a : b,
     swap ? bcs : ars, swap ? brs : acs,
     swap ? acs : brs, swap ? ars : bcs,
-    c, ldc, swap, swap && wide && m % BP_NR == 0, alpha, beta, kernel_for(isa), wide, !keeps_zero_rows && !swap, 0,
+    c, ldc, swap, swap && wide && m % BP_NR == 0, alpha, beta, kernel_for(isa), wide, !keeps_zero_rows && !swap, 0, 0,
     NULL, NULL, 0, 0, 0};
   run(&call);
 }
 
 void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const float *a, int lda,
                     const unsigned char *samples, const ptrdiff_t *offsets, float divisor, float beta, float *c,
-                    int ldc) {
+                    int ldc, int a_is_finite) {
   if (empty_product(m, n, k, beta, c, ldc)) return;
   bp_isa isa = bp_isa_active();
   struct gemm_call call = {
     m, n, k, a, NULL, lda, 1, 0, 0,
-    c, ldc, 0, 0, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, 0, samples, offsets, divisor,
-    bp_byte_reciprocal(divisor), transpose_x};
+    c, ldc, 0, 0, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, a_is_finite, 0, samples,
+    offsets, divisor, bp_byte_reciprocal(divisor), transpose_x};
   run(&call);
 }

@@ -99,16 +99,18 @@ enum Kernels {
   /// C = α·A·op(X) on the own `Float` kernels, where the batch X is never stored: X[p, j] = samples[offsets[j] + p]
   /// / 255, the values the batch gather would write (op(X) = X), or with `transposeX`, op(X) = Xᵀ. The same bits as
   /// gathering X and calling ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` with
-  /// β = 0. `Float` only.
+  /// β = 0. `Float` only. `aIsFinite` promises that A holds no Inf or NaN, so that the kernels need not check it
+  /// before skipping X's zero rows; it must be exact, or a NaN that 0·∞ would make goes missing.
   @inline(__always)
   static func gemmFromBytes<T: BackpropScalar>(
-    transposeX: Bool, m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, lda: Int, samples: UnsafePointer<UInt8>,
-    offsets: UnsafePointer<Int>, c: UnsafeMutablePointer<T>, ldc: Int
+    transposeX: Bool, m: Int, n: Int, k: Int, alpha: T, a: UnsafePointer<T>, lda: Int, aIsFinite: Bool,
+    samples: UnsafePointer<UInt8>, offsets: UnsafePointer<Int>, c: UnsafeMutablePointer<T>, ldc: Int
   ) {
     precondition(T.self == Float.self, "the bytes' product runs on Float")
     bp_sgemm_bytes(
       transposeX ? 1 : 0, Int32(m), Int32(n), Int32(k), Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self),
-      Int32(lda), samples, offsets, 255, 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+      Int32(lda), samples, offsets, 255, 0, UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc),
+      aIsFinite ? 1 : 0)
   }
 
   // MARK: Activations

@@ -26,13 +26,14 @@ extension Network {
         bytes.withUnsafeBufferPointer { samples in
           layers[l].weights.withUnsafeBufferPointer { w in
             Kernels.gemmFromBytes(
-              transposeX: false, m: outputs, n: m, k: inputs, alpha: 1, a: w.baseAddress!,
-              lda: inputs, samples: samples.baseAddress!, offsets: workspace.offsets, c: z, ldc: m)
+              transposeX: false, m: outputs, n: m, k: inputs, alpha: 1, a: w.baseAddress!, lda: inputs,
+              aIsFinite: workspace.weightsAreKnownFinite(layer: l), samples: samples.baseAddress!,
+              offsets: workspace.offsets, c: z, ldc: m)
           }
         }
       } else if m == 1, !workspace.transposedWeights.isEmpty {
         // Zero inputs (an image's background) add nothing to a finite W's sums: skipping them keeps the bits.
-        let skipped = workspace.transposedWeightsAreFinite[l]
+        let skipped = workspace.weightsAreKnownFinite(layer: l)
           && Kernels.gemvSkippingZeros(
             m: outputs, k: inputs, a: workspace.transposedWeights[l], lda: outputs, x: aPrev, c: z)
         if !skipped {
@@ -137,7 +138,7 @@ extension Network {
         // dW = (1/m)·δ·Xᵀ with Xᵀ's panels packed from the bytes, as in the forward pass.
         bytes.withUnsafeBufferPointer { samples in
           Kernels.gemmFromBytes(
-            transposeX: true, m: outputs, n: inputs, k: m, alpha: scale, a: delta, lda: m,
+            transposeX: true, m: outputs, n: inputs, k: m, alpha: scale, a: delta, lda: m, aIsFinite: false,
             samples: samples.baseAddress!, offsets: workspace.offsets, c: workspace.dW[l], ldc: inputs)
         }
       } else {

@@ -65,8 +65,10 @@ final class Workspace<Scalar: BackpropScalar> {
   /// a product whose matrix is read down its columns, which runs several times faster for a single column and
   /// sums in the same order (the same bits).
   @exclusivity(unchecked) private(set) var transposedWeights: [UnsafeMutablePointer<Scalar>] = []
-  /// Per layer, whether every weight is finite: then a zero input contributes exactly nothing and may be skipped.
-  @exclusivity(unchecked) private(set) var transposedWeightsAreFinite: [Bool] = []
+  /// Per layer, whether every weight is finite, for inference (``noteFiniteWeights(of:)``); empty in training, where
+  /// W changes at every step. A zero input then contributes exactly nothing and may be skipped without the
+  /// products checking W again.
+  @exclusivity(unchecked) private(set) var weightsAreFinite: [Bool] = []
 
   private let storage: UnsafeMutablePointer<Scalar>
   private let storageBytes: Int
@@ -127,8 +129,17 @@ final class Workspace<Scalar: BackpropScalar> {
       }
       return transposed
     }
-    transposedWeightsAreFinite = network.layers.map { layer in layer.weights.scalars.allSatisfy { $0.isFinite } }
   }
+
+  /// Checks every W[l] of `network` for Inf and NaN once, for inference: the network must not change while this
+  /// workspace runs it. The products then skip zero inputs without checking W's strips again in every call and
+  /// column chunk (~10 % of inference in batches of 1000 on MNIST, measured).
+  func noteFiniteWeights(of network: Network<Scalar>) {
+    weightsAreFinite = network.layers.map { layer in layer.weights.scalars.allSatisfy { $0.isFinite } }
+  }
+
+  /// Whether layer l's W is known to hold no Inf or NaN (see ``noteFiniteWeights(of:)``).
+  func weightsAreKnownFinite(layer l: Int) -> Bool { l < weightsAreFinite.count && weightsAreFinite[l] }
 
   /// Whether the buffers are laid out for `network`'s layer sizes.
   func fits(_ network: Network<Scalar>) -> Bool {

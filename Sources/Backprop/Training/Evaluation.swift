@@ -109,6 +109,7 @@ extension Network {
     }
     guard data.count > 0 else { return }
     let workspace = Workspace<Scalar>(sizes: sizes, capacity: min(batchSize, data.count))
+    workspace.noteFiniteWeights(of: self)
     if batchSize == 1 { workspace.storeTransposedWeights(of: self) }
     let order = Array(0..<data.count)
     // Bytes only scaled to [0, 1]: the first product is packed straight from them, which saves writing and

@@ -40,10 +40,12 @@ void bp_dgemm(int transpose_a, int transpose_b, int m, int n, int k, double alph
 /// one sample per column: X[p, j] = samples[offsets[j] + p] / divisor (op(X) = X, k × n), or with transpose_x,
 /// op(X) = Xᵀ (k × n, a sample per row): Xᵀ[p, j] = samples[offsets[p] + j] / divisor. A is m × k, not transposed.
 /// The same bits as bp_gather_bytes followed by bp_sgemm, without writing X: training and inference on bytes (MNIST)
-/// pack the first layer's products straight from the samples.
+/// pack the first layer's products straight from the samples. `a_is_finite` is a promise that A holds no Inf or
+/// NaN (inference, which checks W once per call): A's strips are then not checked again before zero rows of X are
+/// skipped. With 0, they are, as in bp_sgemm.
 void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const float *a, int lda,
                     const unsigned char *samples, const ptrdiff_t *offsets, float divisor, float beta, float *c,
-                    int ldc);
+                    int ldc, int a_is_finite);
 
 /// Whether bp_sgemm skips the k-rows of B that are zero across a packed panel of 16 columns, where A is finite (on
 /// by default). The results are the same either way, bit for bit unless a sum is exactly zero (its sign may then

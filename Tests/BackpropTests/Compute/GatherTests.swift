@@ -49,9 +49,9 @@ struct GatherTests {
       // I·X and I·Xᵀ: every sum is 1·x plus zeros, so C holds the packed values themselves.
       var c = [Float](repeating: 0, count: features * m), ct = [Float](repeating: 0, count: m * features)
       bp_sgemm_bytes(0, Int32(features), Int32(m), Int32(features), 1, identity(features), Int32(features), bytes,
-                     offsets, divisor, 0, &c, Int32(m))
+                     offsets, divisor, 0, &c, Int32(m), 0)
       bp_sgemm_bytes(1, Int32(m), Int32(features), Int32(m), 1, identity(m), Int32(m), bytes, offsets, divisor, 0, &ct,
-                     Int32(features))
+                     Int32(features), 0)
       for k in 0..<features {
         for j in 0..<m {
           #expect(x[k * m + j].bitPattern == want(j, k), "\(name) gather x[\(k), \(j)] / \(divisor)")
