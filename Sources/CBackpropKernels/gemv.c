@@ -132,7 +132,7 @@ static void listed_block_avx2(const float *a, int lda, int i0, int rows, const i
 #endif
 
 #if defined(__x86_64__)
-// The same chains sixteen rows per zmm register, up to 128 rows at once, each listed row of A (transposed) read in
+// The same chains, sixteen rows per zmm register and up to 128 rows at once, each listed row of A (transposed) read in
 // one contiguous run. A zmm load that straddles two cache lines costs about twice an aligned one (measured: this
 // loop over a 784 × 128 A at a 16-byte offset ran at 33 GFLOP/s, aligned at 56), and arrays are rarely 64-byte
 // aligned, so when every row of A has the same alignment (lda a multiple of 16) the chains start at the aligned
