@@ -8,33 +8,32 @@
 // The corrected product is checked for all 256 bytes in the same operations as bp_bytes_divided, scalar.
 #pragma STDC FP_CONTRACT OFF
 
-float bp_byte_reciprocal(float divisor) {
-  // The last divisor asked about, per thread: every product packed from bytes asks, and all use 255.
-  static _Thread_local float checked = NAN, answer;
-  if (divisor == checked) return answer;
+bp_byte_scale bp_byte_scale_of(float divisor) {
+  // The last scale made, per thread: every product packed from bytes asks, and all use 255.
+  static _Thread_local bp_byte_scale last = {NAN, 0};
+  if (divisor == last.divisor) return last;
   float r = 1 / divisor;
   int exact = divisor == divisor && r != 0 && r == r;
   for (int b = 0; b < 256 && exact; b++) {
     float x = (float)b, q = x * r;
     exact = fmaf(fmaf(-q, divisor, x), r, q) == x / divisor;
   }
-  checked = divisor;
-  answer = exact ? r : 0;
-  return answer;
+  last = (bp_byte_scale){divisor, exact ? r : 0};
+  return last;
 }
 
 struct gather_call {
   const unsigned char *samples;
   const ptrdiff_t *offsets;
   int m, features, ldx;
-  float divisor, reciprocal;  // reciprocal: bp_byte_reciprocal(divisor)
+  bp_byte_scale scale;
   float *x;
 };
 
 static void gather_generic(const struct gather_call *g, int j0, int j1, int k0, int k1) {
   for (int k = k0; k < k1; k++) {
     float *row = g->x + (size_t)k * g->ldx;
-    for (int j = j0; j < j1; j++) row[j] = (float)g->samples[g->offsets[j] + k] / g->divisor;
+    for (int j = j0; j < j1; j++) row[j] = (float)g->samples[g->offsets[j] + k] / g->scale.divisor;
   }
 }
 
@@ -50,7 +49,7 @@ static void gather_avx2(const struct gather_call *g, int k0, int k1) {
     for (int t = 0; t < 8; t++) s[t] = g->samples + g->offsets[j + t];
     for (int k = k0; k < k_end; k += 8) {
       __m256 r[8];
-      bp_bytes8x8_transposed(s, k, g->divisor, g->reciprocal, r);
+      bp_bytes8x8_transposed(s, k, g->scale, r);
       float *out = g->x + (size_t)k * g->ldx + j;
       for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + t * (size_t)g->ldx, r[t]);
     }
@@ -61,9 +60,8 @@ static void gather_avx2(const struct gather_call *g, int k0, int k1) {
     const unsigned char *sample = g->samples + g->offsets[j];
     float values[8];
     for (int k = k0; k < k_end; k += 8) {
-      __m256 v = bp_bytes_divided(
-        _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(sample + k)))), g->divisor,
-        g->reciprocal);
+      __m256i bytes = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(sample + k)));
+      __m256 v = bp_bytes_divided(_mm256_cvtepi32_ps(bytes), g->scale);
       if (g->ldx == 1) {
         _mm256_storeu_ps(g->x + k, v);
       } else {
@@ -94,7 +92,7 @@ static void gather_part(void *context, int part, int parts) {
 
 void bp_gather_bytes(const unsigned char *samples, const ptrdiff_t *offsets, int m, int features, float divisor, float *x,
                      int ldx) {
-  struct gather_call call = {samples, offsets, m, features, ldx, divisor, bp_byte_reciprocal(divisor), x};
+  struct gather_call call = {samples, offsets, m, features, ldx, bp_byte_scale_of(divisor), x};
   // A batch of 64 MNIST images is 50,000 bytes: worth a second thread; a handful of features is not.
   bp_parallel((double)m * features >= 32768 ? 64 : 1, gather_part, &call);
 }

@@ -44,7 +44,7 @@ struct gemm_call {
   // bytes[offsets[p] + j] / divisor when `bytes_transposed` (X or Xᵀ of a batch of samples).
   const unsigned char *bytes;
   const ptrdiff_t *offsets;
-  float divisor, reciprocal;  // reciprocal: bp_byte_reciprocal(divisor)
+  bp_byte_scale scale;
   int bytes_transposed;
 };
 
@@ -91,7 +91,7 @@ static int pack_panel(const struct gemm_call *g, int p0, int kc, int j0, int wid
   if (g->bytes && g->bytes_transposed) {  // one sample per k-row, divided as the gather divides
     for (int p = 0; p < kc; p++) {
       const unsigned char *sample = g->bytes + g->offsets[p0 + p] + j0;
-      for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = j < width ? (float)sample[j] / g->divisor : 0;
+      for (int j = 0; j < BP_NR; j++) out[p * BP_NR + j] = j < width ? (float)sample[j] / g->scale.divisor : 0;
     }
   } else if (g->bcs == 1) {  // rows of op(B) are contiguous
     for (int p = 0; p < kc; p++) {
@@ -101,7 +101,7 @@ static int pack_panel(const struct gemm_call *g, int p0, int kc, int j0, int wid
     for (int j = 0; j < width; j++) {
       const unsigned char *sample = g->bytes ? g->bytes + g->offsets[j0 + j] + p0 : NULL;
       const float *column = src + j * g->bcs;
-      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = sample ? (float)sample[p] / g->divisor : column[p * g->brs];
+      for (int p = 0; p < kc; p++) out[p * BP_NR + j] = sample ? (float)sample[p] / g->scale.divisor : column[p * g->brs];
     }
     for (int p = 0; p < kc; p++) {  // the last panel's columns past the end of B
       for (int j = width; j < BP_NR; j++) out[p * BP_NR + j] = 0;
@@ -122,8 +122,7 @@ static int pack_b(const struct gemm_call *g, int p0, int kc, int j0, int n, floa
 #if defined(__x86_64__)
     if (width == BP_NR && g->kernel == bp_sgemm_kernel_avx2) {
       count = g->bytes
-        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->divisor, g->reciprocal,
-                               out, rows)
+        ? bp_pack_bytes_avx2(g->bytes, g->offsets, g->bytes_transposed, p0, j0 + q, kc, g->scale, out, rows)
         : bp_pack_panel_avx2(g->b + p0 * g->brs + (j0 + q) * g->bcs, g->brs, g->bcs, kc, out, rows);
     }
 #endif
@@ -285,7 +284,7 @@ static void narrow_tiles(const struct gemm_call *g, const struct k_block *kb) {
   int kc = kb->kc;
   for (int q = 0; q * BP_NR < kb->width; q++) {
     int columns = kb->width - q * BP_NR < BP_NR ? kb->width - q * BP_NR : BP_NR;
-    const float *panel = kb->pb + (size_t)q * kc * BP_NR;
+    const float *panel = kb->pb + (size_t)q * kb->panel_size;  // packed: b_in_place is for the AVX-512 tiles only
     const int *list = kb->kept + (size_t)q * (kc + 1);
     for (int r0 = 0; r0 < kb->mc; r0 += BP_MR) {
       int height = kb->mc - r0 < BP_MR ? kb->mc - r0 : BP_MR;
@@ -452,11 +451,10 @@ void bp_sgemm(int transpose_a, int transpose_b, int m, int n, int k, float alpha
   // instruction set alone, so the number of threads never changes it; the sums are the same either way.
   int swap = transpose_a && n < BP_NR && m >= 2 * BP_NR, wide = isa >= BP_ISA_AVX512;
   struct gemm_call call = {
-    swap ? n : m, swap ? m : n, k, swap ? b : a, swap ? a : b,
-    swap ? bcs : ars, swap ? brs : acs,
-    swap ? acs : brs, swap ? ars : bcs,
-    c, ldc, swap, swap && wide && m % BP_NR == 0, alpha, beta, kernel_for(isa), wide, !keeps_zero_rows && !swap, 0, 0,
-    NULL, NULL, 0, 0, 0};
+    .m = swap ? n : m, .n = swap ? m : n, .k = k, .a = swap ? b : a, .b = swap ? a : b,
+    .ars = swap ? bcs : ars, .acs = swap ? brs : acs, .brs = swap ? acs : brs, .bcs = swap ? ars : bcs,
+    .c = c, .ldc = ldc, .c_transposed = swap, .b_in_place = swap && wide && m % BP_NR == 0,
+    .alpha = alpha, .beta = beta, .kernel = kernel_for(isa), .wide = wide, .skips_zero_rows = !keeps_zero_rows && !swap};
   run(&call);
 }
 
@@ -466,8 +464,9 @@ void bp_sgemm_bytes(int transpose_x, int m, int n, int k, float alpha, const flo
   if (empty_product(m, n, k, beta, c, ldc)) return;
   bp_isa isa = bp_isa_active();
   struct gemm_call call = {
-    m, n, k, a, NULL, lda, 1, 0, 0,
-    c, ldc, 0, 0, alpha, beta, kernel_for(isa), isa >= BP_ISA_AVX512, !keeps_zero_rows, a_is_finite, 0, samples,
-    offsets, divisor, bp_byte_reciprocal(divisor), transpose_x};
+    .m = m, .n = n, .k = k, .a = a, .ars = lda, .acs = 1, .c = c, .ldc = ldc, .alpha = alpha, .beta = beta,
+    .kernel = kernel_for(isa), .wide = isa >= BP_ISA_AVX512, .skips_zero_rows = !keeps_zero_rows,
+    .a_is_finite = a_is_finite, .bytes = samples, .offsets = offsets,
+    .scale = bp_byte_scale_of(divisor), .bytes_transposed = transpose_x};
   run(&call);
 }

@@ -104,14 +104,14 @@ int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, flo
 
 __attribute__((target("avx2,fma")))
 int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
-                       float divisor, float reciprocal, float *out, int *rows) {
+                       bp_byte_scale scale, float *out, int *rows) {
   if (transposed) {  // k-row p is sample p0 + p: its 16 bytes j0 … j0+15, converted and divided
     for (int p = 0; p < kc; p++) {
       __m128i bytes = _mm_loadu_si128((const __m128i *)(samples + offsets[p0 + p] + j0));
       __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
       __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8)));
-      _mm256_storeu_ps(out + p * BP_NR, bp_bytes_divided(low, divisor, reciprocal));
-      _mm256_storeu_ps(out + p * BP_NR + 8, bp_bytes_divided(high, divisor, reciprocal));
+      _mm256_storeu_ps(out + p * BP_NR, bp_bytes_divided(low, scale));
+      _mm256_storeu_ps(out + p * BP_NR + 8, bp_bytes_divided(high, scale));
     }
     return rows ? nonzero_rows(out, kc, rows) : kc;
   }
@@ -121,11 +121,11 @@ int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, i
     int p = 0;
     for (; p + 8 <= kc; p += 8) {  // 8 bytes of 8 samples, converted and divided, then turned into 8 k-rows
       __m256 r[8];
-      bp_bytes8x8_transposed(s, p, divisor, reciprocal, r);
+      bp_bytes8x8_transposed(s, p, scale, r);
       for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
     }
     for (; p < kc; p++) {
-      for (int t = 0; t < 8; t++) out[p * BP_NR + half * 8 + t] = (float)s[t][p] / divisor;
+      for (int t = 0; t < 8; t++) out[p * BP_NR + half * 8 + t] = (float)s[t][p] / scale.divisor;
     }
   }
   return rows ? nonzero_rows(out, kc, rows) : kc;

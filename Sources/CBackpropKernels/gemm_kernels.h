@@ -18,9 +18,14 @@ static inline int bp_k_block(int k) {
   return (k + blocks - 1) / blocks;
 }
 
-/// 1/divisor when b·(1/divisor), corrected by one residual step (bp_bytes_divided), is the IEEE quotient b / divisor
-/// for every byte b (checked, all 256; true of every divisor tried), else 0: then the byte paths divide.
-float bp_byte_reciprocal(float divisor);
+/// How the byte paths turn a byte b into b / divisor: `reciprocal` is 1/divisor when b·(1/divisor), corrected by one
+/// residual step (bp_bytes_divided), is the IEEE quotient for every byte b, else 0, and then they divide.
+typedef struct {
+  float divisor, reciprocal;
+} bp_byte_scale;
+
+/// The scale for `divisor`, its reciprocal checked for all 256 bytes (every divisor tried passes).
+bp_byte_scale bp_byte_scale_of(float divisor);
 
 /// c[i·ldc] = α·Σ_p op(A)[i, p]·x[p·incx] + β·c[i·ldc] for i < m (n = 1), with bp_sgemm's exact arithmetic.
 void bp_sgemv_into(int transpose_a, int m, int k, float alpha, const float *a, int lda, const float *x, int incx,
@@ -50,9 +55,9 @@ void bp_sgemm_kernel_avx2(int steps, const int *rows, const float *a, ptrdiff_t 
                           float alpha, float beta, float *c, ptrdiff_t ldc);
 /// AVX-512: a tile of `strips` strips of A (rows 0 … MR − 1 from `a`, MR … 2·MR − 1 from `a_below`, both read
 /// through (rs, cs)) times `panels` panels (panel h at b + h·panel_size, its k-rows b_step apart: NR when packed)
-/// into C, as a bp_sgemm_kernel would write each strip and panel: 1 strip × 1–4 panels, or 2 strips × 1 panel. `rows` is NULL (every k-row, `steps`
-/// of them) or the group's k-rows where any of its panels is nonzero. Each element's sum is the 6 × 16 kernels' over
-/// its panel's rows, bit for bit.
+/// into C, as a bp_sgemm_kernel would write each strip and panel: 1 strip × 1–4 panels, or 2 strips × 1 panel.
+/// `rows` is NULL (every k-row, `steps` of them) or the group's k-rows where any of its panels is nonzero. Each
+/// element's sum is the 6 × 16 kernels' over its panel's rows, bit for bit.
 void bp_sgemm_tile_avx512(int strips, int panels, int steps, const bp_group_row *rows, const float *a,
                           const float *a_below, ptrdiff_t rs, ptrdiff_t cs, const float *b, ptrdiff_t panel_size,
                           ptrdiff_t b_step, float alpha, float beta, float *c, ptrdiff_t ldc);
@@ -64,7 +69,7 @@ int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, flo
 /// gathered floats: out[p·NR + j] = samples[offsets[j0 + j] + p0 + p] / divisor (a sample per column), or when
 /// `transposed`, samples[offsets[p0 + p] + j0 + j] / divisor (a sample per k-row).
 int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
-                       float divisor, float reciprocal, float *out, int *rows);
+                       bp_byte_scale scale, float *out, int *rows);
 #endif
 
 #endif

@@ -163,23 +163,21 @@ static inline void listed_chains_avx512(const float *a, int lda, int r, int lead
   for (int i = 0; i < rows; i++) acc[i] = lanes[lead + i];
 }
 
+// Rows i0 … i0 + rows − 1, rows ≤ ROWS_GEMV (gemv_rows's pass): at most nine chains once the lead is added.
 __attribute__((target("avx512f")))
 static void listed_block_avx512(const float *a, int lda, int i0, int rows, const int *index, const float *value,
                                 int count, float *acc) {
-  for (int r = 0; r < rows; r += 128) {
-    int n = rows - r < 128 ? rows - r : 128;
-    int lead = lda % 16 == 0 ? (int)(((uintptr_t)(a + i0 + r) / sizeof(float)) % 16) : 0;
-    switch ((lead + n + 15) / 16) {  // a constant count of chains in each copy, so its loops unroll
-      case 1: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 1); break;
-      case 2: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 2); break;
-      case 3: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 3); break;
-      case 4: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 4); break;
-      case 5: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 5); break;
-      case 6: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 6); break;
-      case 7: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 7); break;
-      case 8: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 8); break;
-      default: listed_chains_avx512(a, lda, i0 + r, lead, n, index, value, count, acc + r, 9); break;
-    }
+  int lead = lda % 16 == 0 ? (int)(((uintptr_t)(a + i0) / sizeof(float)) % 16) : 0;
+  switch ((lead + rows + 15) / 16) {  // a constant count of chains in each copy, so its loops unroll
+    case 1: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 1); break;
+    case 2: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 2); break;
+    case 3: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 3); break;
+    case 4: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 4); break;
+    case 5: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 5); break;
+    case 6: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 6); break;
+    case 7: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 7); break;
+    case 8: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 8); break;
+    default: listed_chains_avx512(a, lda, i0, lead, rows, index, value, count, acc, 9); break;
   }
 }
 

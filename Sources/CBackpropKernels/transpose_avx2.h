@@ -5,6 +5,7 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #include <stddef.h>
+#include "gemm_kernels.h"
 
 /// r[0 … 7] hold the rows of an 8 × 8 block; afterwards r[t] holds its column t.
 __attribute__((target("avx2"))) static inline void bp_transpose8x8(__m256 r[8]) {
@@ -22,26 +23,26 @@ __attribute__((target("avx2"))) static inline void bp_transpose8x8(__m256 r[8]) 
   r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-/// b / divisor for 8 byte values b, the bits of an IEEE division (what the portable paths do). With a `reciprocal`
-/// r from bp_byte_reciprocal (not 0), as q = b·r corrected by its residual, q + (b − q·divisor)·r in fused
+/// b / divisor for 8 byte values b, the bits of an IEEE division (what the portable paths do). With a reciprocal r
+/// (not 0: bp_byte_scale_of checked it), as q = b·r corrected by its residual, q + (b − q·divisor)·r in fused
 /// multiply-adds: three pipelined operations instead of a division, which has a fifth of their throughput (the
 /// division was a third of packing a panel from bytes).
-__attribute__((target("avx2,fma"))) static inline __m256 bp_bytes_divided(__m256 b, float divisor, float reciprocal) {
-  __m256 d = _mm256_set1_ps(divisor);
-  if (reciprocal == 0) return _mm256_div_ps(b, d);
-  __m256 r = _mm256_set1_ps(reciprocal), q = _mm256_mul_ps(b, r);
+__attribute__((target("avx2,fma"))) static inline __m256 bp_bytes_divided(__m256 b, bp_byte_scale scale) {
+  __m256 d = _mm256_set1_ps(scale.divisor);
+  if (scale.reciprocal == 0) return _mm256_div_ps(b, d);
+  __m256 r = _mm256_set1_ps(scale.reciprocal), q = _mm256_mul_ps(b, r);
   return _mm256_fmadd_ps(_mm256_fnmadd_ps(q, d, b), r, q);
 }
 
-/// 8 bytes of each of 8 byte rows, from `offset` on, as floats divided by `divisor` (bp_bytes_divided), transposed:
+/// 8 bytes of each of 8 byte rows, from `offset` on, as floats divided (bp_bytes_divided), transposed:
 /// afterwards r[t] holds byte offset + t of every row. Samples stored as rows of bytes become 8 columns this way,
 /// both in the batch gather and in packing a GEMM panel from bytes.
 __attribute__((target("avx2,fma"))) static inline void bp_bytes8x8_transposed(const unsigned char *const rows[8],
-                                                                              ptrdiff_t offset, float divisor,
-                                                                              float reciprocal, __m256 r[8]) {
+                                                                              ptrdiff_t offset, bp_byte_scale scale,
+                                                                              __m256 r[8]) {
   for (int t = 0; t < 8; t++) {
     __m128i bytes = _mm_loadl_epi64((const __m128i *)(rows[t] + offset));
-    r[t] = bp_bytes_divided(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), divisor, reciprocal);
+    r[t] = bp_bytes_divided(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), scale);
   }
   bp_transpose8x8(r);
 }
