@@ -1,15 +1,21 @@
 // The optimizers' per-element updates as plain loops the compiler vectorizes: once for the baseline CPU and once
 // for AVX2 (wider registers, the same IEEE operations). Contraction into fused multiply-adds is off and the AVX2
 // clone is not given FMA, so every path rounds alike and equals the Swift loops beside each optimizer's math.
+#include <float.h>
 #include <math.h>
 #include "CBackpropKernels.h"
 
 #pragma STDC FP_CONTRACT OFF
 
+// A running average (Adam's m and v, a velocity) below the smallest normal float (FLT_MIN, ~1.2e-38) is stored as
+// 0, NaN kept, as the Swift rules store theirs (flushedToZero in Optimizer.swift says why: subnormal arithmetic
+// takes microcode assists on Intel CPUs).
+static inline float flushed(float x) { return fabsf(x) < FLT_MIN ? 0 : x; }
+
 #define ADAM_LOOP                                                            \
   for (size_t i = 0; i < n; i++) {                                           \
-    float mi = beta1 * m[i] + (1 - beta1) * g[i];                            \
-    float vi = beta2 * v[i] + (1 - beta2) * g[i] * g[i];                     \
+    float mi = flushed(beta1 * m[i] + (1 - beta1) * g[i]);                   \
+    float vi = flushed(beta2 * v[i] + (1 - beta2) * g[i] * g[i]);            \
     m[i] = mi;                                                               \
     v[i] = vi;                                                               \
     w[i] -= step_size * mi / (sqrtf(vi) / correction2 + epsilon);            \
@@ -31,11 +37,14 @@ static void adam_avx2(size_t n, float *restrict w, const float *restrict g, floa
   __m256 b1 = _mm256_set1_ps(beta1), c1 = _mm256_set1_ps(1 - beta1);
   __m256 b2 = _mm256_set1_ps(beta2), c2 = _mm256_set1_ps(1 - beta2);
   __m256 eps = _mm256_set1_ps(epsilon), step = _mm256_set1_ps(step_size), correction = _mm256_set1_ps(correction2);
+  __m256 sign = _mm256_set1_ps(-0.0f), smallest = _mm256_set1_ps(FLT_MIN);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 gi = _mm256_loadu_ps(g + i);
     __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
     __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
+    mi = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, mi), smallest, _CMP_LT_OQ), mi);
+    vi = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, vi), smallest, _CMP_LT_OQ), vi);
     _mm256_storeu_ps(m + i, mi);
     _mm256_storeu_ps(v + i, vi);
     __m256 denominator = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), correction), eps);
@@ -60,14 +69,14 @@ static void sgd_avx2(size_t n, float *restrict w, const float *restrict g, float
 // Nesterov w ← w − η·(g + μ·v), the new v.
 #define SGD_MOMENTUM_LOOP                                                    \
   for (size_t i = 0; i < n; i++) {                                           \
-    float vi = momentum * v[i] + g[i];                                       \
+    float vi = flushed(momentum * v[i] + g[i]);                              \
     v[i] = vi;                                                               \
     w[i] -= eta * vi;                                                        \
   }
 
 #define SGD_NESTEROV_LOOP                                                    \
   for (size_t i = 0; i < n; i++) {                                           \
-    float vi = momentum * v[i] + g[i];                                       \
+    float vi = flushed(momentum * v[i] + g[i]);                              \
     v[i] = vi;                                                               \
     w[i] -= eta * (g[i] + momentum * vi);                                    \
   }

@@ -9,7 +9,8 @@ import CBackpropKernels
 ///     w ← w − (η / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
 ///
 /// which is m̂ / (√v̂ + ε) with m̂ = m/(1 − β1ᵗ) and v̂ = v/(1 − β2ᵗ), grouped as PyTorch's `torch.optim.Adam`
-/// groups it, so results agree with PyTorch to rounding.
+/// groups it, so results agree with PyTorch to rounding. m and v are stored as 0 once below the smallest normal number
+/// (see `flushedToZero`), which keeps a long run from slowing down on subnormal arithmetic.
 public struct Adam: Optimizer, Codable, Equatable {
   /// η.
   public var learningRate: Double
@@ -75,8 +76,8 @@ public struct Adam: Optimizer, Codable, Equatable {
     }
     for i in 0..<n {
       let g = gradient[i]
-      let m = b1 * mSlot[i] + (1 - b1) * g
-      let v = b2 * vSlot[i] + (1 - b2) * g * g
+      let m = flushedToZero(b1 * mSlot[i] + (1 - b1) * g)
+      let v = flushedToZero(b2 * vSlot[i] + (1 - b2) * g * g)
       mSlot[i] = m
       vSlot[i] = v
       w[i] -= stepSize * m / (v.squareRoot() / correction2 + eps)

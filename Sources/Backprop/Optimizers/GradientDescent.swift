@@ -10,7 +10,8 @@ import CBackpropKernels
 ///     w := w − η·(g + μ·v)         (Nesterov momentum, with the v just computed)
 ///
 /// so the first step has v = g, as PyTorch's first step does. With μ = 0, the default, no velocity is kept
-/// (``stateNames`` is empty) and the step is plain w := w − η·g.
+/// (``stateNames`` is empty) and the step is plain w := w − η·g. A velocity below the smallest normal number is stored
+/// as 0 (see `flushedToZero`).
 public struct GradientDescent: Optimizer, Codable, Equatable {
   /// η, the learning rate.
   public var learningRate: Double
@@ -97,7 +98,7 @@ public struct GradientDescent: Optimizer, Codable, Equatable {
     }
     let mu = Scalar(momentum)
     for i in w.indices {
-      let v = mu * state[i] + gradient[i]
+      let v = flushedToZero(mu * state[i] + gradient[i])
       state[i] = v
       w[i] -= nesterov ? eta * (gradient[i] + mu * v) : eta * v
     }

@@ -10,7 +10,8 @@
 ///     w := w − η·b
 ///
 /// A gradient that is large everywhere takes steps of about η·g/|g| = ±η/√(1 − α) at first and ±η once v has
-/// caught up; one that is small or rare takes larger steps than plain gradient descent would.
+/// caught up; one that is small or rare takes larger steps than plain gradient descent would. v and b are stored as 0
+/// once below the smallest normal number (see `flushedToZero`).
 public struct RMSprop: Optimizer, Codable, Equatable {
   /// η.
   public var learningRate: Double
@@ -51,13 +52,13 @@ public struct RMSprop: Optimizer, Codable, Equatable {
     let a = Scalar(alpha), eta = Scalar(learningRate), eps = Scalar(epsilon), mu = Scalar(momentum)
     for i in 0..<n {
       let g = gradient[i]
-      let v = a * state[i] + (1 - a) * (g * g)
+      let v = flushedToZero(a * state[i] + (1 - a) * (g * g))
       state[i] = v
       let scaled = g / (v.squareRoot() + eps)
       if momentum == 0 {
         w[i] -= eta * scaled
       } else {
-        let b = mu * state[n + i] + scaled
+        let b = flushedToZero(mu * state[n + i] + scaled)
         state[n + i] = b
         w[i] -= eta * b
       }
