@@ -105,29 +105,47 @@ int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, flo
 __attribute__((target("avx2,fma")))
 int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
                        bp_byte_scale scale, float *out, int *rows) {
+  // Where a nonzero byte always makes a nonzero float (a divisor that is finite, not 0 and below 1e30), the list of
+  // nonzero k-rows is read off the bytes; else off the floats, as the portable packer does: the same list either way.
+  float magnitude = scale.divisor < 0 ? -scale.divisor : scale.divisor;
+  int by_bytes = rows && magnitude > 0 && magnitude < 1e30f, count = 0, p = 0;
   if (transposed) {  // k-row p is sample p0 + p: its 16 bytes j0 … j0+15, converted and divided
-    for (int p = 0; p < kc; p++) {
+    for (; p < kc; p++) {
       __m128i bytes = _mm_loadu_si128((const __m128i *)(samples + offsets[p0 + p] + j0));
+      if (by_bytes && !_mm_testz_si128(bytes, bytes)) rows[count++] = p;
       __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
       __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8)));
       _mm256_storeu_ps(out + p * BP_NR, bp_bytes_divided(low, scale));
       _mm256_storeu_ps(out + p * BP_NR + 8, bp_bytes_divided(high, scale));
     }
-    return rows ? nonzero_rows(out, kc, rows) : kc;
+    if (!rows) return kc;
+    return by_bytes ? count : nonzero_rows(out, kc, rows);
   }
-  for (int half = 0; half < 2; half++) {  // column j is sample j0 + j: its bytes p0 … p0+kc
-    const unsigned char *s[8];
-    for (int t = 0; t < 8; t++) s[t] = samples + offsets[j0 + half * 8 + t] + p0;
-    int p = 0;
-    for (; p + 8 <= kc; p += 8) {  // 8 bytes of 8 samples, converted and divided, then turned into 8 k-rows
-      __m256 r[8];
-      bp_bytes8x8_transposed(s, p, scale, r);
-      for (int t = 0; t < 8; t++) _mm256_storeu_ps(out + (p + t) * BP_NR + half * 8, r[t]);
-    }
-    for (; p < kc; p++) {
-      for (int t = 0; t < 8; t++) out[p * BP_NR + half * 8 + t] = (float)s[t][p] / scale.divisor;
+  // Column j is sample j0 + j, its bytes p0 … p0+kc. 16 bytes of each of the 16 samples are transposed as bytes
+  // (k-row p of the panel is then one register), and each k-row is converted and divided.
+  const unsigned char *s[BP_NR];
+  for (int t = 0; t < BP_NR; t++) s[t] = samples + offsets[j0 + t] + p0;
+  for (; p + 16 <= kc; p += 16) {
+    __m128i r[16];
+    for (int t = 0; t < 16; t++) r[t] = _mm_loadu_si128((const __m128i *)(s[t] + p));
+    bp_transpose16x16_bytes(r);
+    for (int k = 0; k < 16; k++) {
+      if (by_bytes && !_mm_testz_si128(r[k], r[k])) rows[count++] = p + k;
+      __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r[k]));
+      __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(r[k], 8)));
+      _mm256_storeu_ps(out + (p + k) * BP_NR, bp_bytes_divided(low, scale));
+      _mm256_storeu_ps(out + (p + k) * BP_NR + 8, bp_bytes_divided(high, scale));
     }
   }
-  return rows ? nonzero_rows(out, kc, rows) : kc;
+  for (; p < kc; p++) {  // the last kc mod 16 k-rows
+    int any = 0;
+    for (int t = 0; t < BP_NR; t++) {
+      out[p * BP_NR + t] = (float)s[t][p] / scale.divisor;
+      any |= s[t][p];
+    }
+    if (by_bytes && any) rows[count++] = p;
+  }
+  if (!rows) return kc;
+  return by_bytes ? count : nonzero_rows(out, kc, rows);
 }
 #endif

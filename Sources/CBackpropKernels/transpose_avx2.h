@@ -1,5 +1,6 @@
-// The 8 × 8 transpose in registers that the gather (bytes → columns), the GEMM's panel packing and the
-// matrix–vector product (rows of A → columns) need, and the byte-to-float block built on it.
+// Transposes in registers: 8 × 8 floats, which the gather (bytes → columns), the GEMM's packing of a transposed B
+// and the matrix–vector product (rows of A → columns) need, with the byte-to-float block built on it; and 16 × 16
+// bytes, for the GEMM's panels packed from bytes.
 #ifndef TRANSPOSE_AVX2_H
 #define TRANSPOSE_AVX2_H
 #if defined(__x86_64__)
@@ -21,6 +22,32 @@ __attribute__((target("avx2"))) static inline void bp_transpose8x8(__m256 r[8]) 
   r[2] = _mm256_permute2f128_ps(u2, u6, 0x20); r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
   r[4] = _mm256_permute2f128_ps(u0, u4, 0x31); r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
   r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/// r[0 … 15] hold 16 rows of 16 bytes; afterwards r[k] holds byte k of every row: four rounds of interleaving, in
+/// units of 8, 16, 32 and 64 bits, each comment saying what its registers hold.
+__attribute__((target("avx2"))) static inline void bp_transpose16x16_bytes(__m128i r[16]) {
+  __m128i a[16], b[16];
+  for (int i = 0; i < 8; i++) {  // a[8h + i]: bytes 8h … 8h+7 of rows 2i and 2i+1, interleaved
+    a[i] = _mm_unpacklo_epi8(r[2 * i], r[2 * i + 1]);
+    a[8 + i] = _mm_unpackhi_epi8(r[2 * i], r[2 * i + 1]);
+  }
+  for (int h = 0; h < 2; h++) {  // b[8h + 4g + j]: bytes 8h+4g … 8h+4g+3 of rows 4j … 4j+3
+    for (int j = 0; j < 4; j++) {
+      b[8 * h + j] = _mm_unpacklo_epi16(a[8 * h + 2 * j], a[8 * h + 2 * j + 1]);
+      b[8 * h + 4 + j] = _mm_unpackhi_epi16(a[8 * h + 2 * j], a[8 * h + 2 * j + 1]);
+    }
+  }
+  for (int hg = 0; hg < 4; hg++) {  // a[4hg + 2e + l]: bytes 4hg+2e, 4hg+2e+1 of rows 8l … 8l+7
+    for (int l = 0; l < 2; l++) {
+      a[4 * hg + l] = _mm_unpacklo_epi32(b[4 * hg + 2 * l], b[4 * hg + 2 * l + 1]);
+      a[4 * hg + 2 + l] = _mm_unpackhi_epi32(b[4 * hg + 2 * l], b[4 * hg + 2 * l + 1]);
+    }
+  }
+  for (int k = 0; k < 16; k += 2) {  // byte k of rows 0 … 7, then of rows 8 … 15
+    r[k] = _mm_unpacklo_epi64(a[k], a[k + 1]);
+    r[k + 1] = _mm_unpackhi_epi64(a[k], a[k + 1]);
+  }
 }
 
 /// b / divisor for 8 byte values b, the bits of an IEEE division (what the portable paths do). With a reciprocal r
