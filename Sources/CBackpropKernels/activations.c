@@ -107,8 +107,35 @@ static inline __m256 exp_avx2(__m256 x) {
 }
 
 __attribute__((target("avx2,fma")))
+static inline __m256 activated_avx2(bp_activation kind, __m256 v) {
+  __m256 zero = _mm256_setzero_ps();
+  switch (kind) {
+  case BP_ACTIVATION_RELU: return _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+  case BP_ACTIVATION_LEAKY_RELU:
+    return _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(0.01f), v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
+  case BP_ACTIVATION_SIGMOID: {
+    __m256 one = _mm256_set1_ps(1);
+    return _mm256_div_ps(one, _mm256_add_ps(one, exp_avx2(_mm256_sub_ps(zero, v))));
+  }
+  default: return v;
+  }
+}
+
+__attribute__((target("avx2,fma")))
 static void bias_activation_avx2(bp_activation kind, int rows, int columns, const float *bias, float *z, float *a) {
-  __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1), slope = _mm256_set1_ps(0.01f);
+  if (columns == 1) {  // one sample (inference one at a time): Z is a vector, each element with its own bias
+    int i = 0;
+    for (; i + 8 <= rows; i += 8) {
+      __m256 v = _mm256_loadu_ps(z + i);
+      if (bias) {
+        v = _mm256_add_ps(v, _mm256_loadu_ps(bias + i));
+        _mm256_storeu_ps(z + i, v);
+      }
+      _mm256_storeu_ps(a + i, activated_avx2(kind, v));
+    }
+    bias_activation_generic(kind, rows - i, 1, bias ? bias + i : NULL, z + i, a + i);
+    return;
+  }
   for (int i = 0; i < rows; i++) {
     float *zi = z + (size_t)i * columns, *ai = a + (size_t)i * columns;
     __m256 b = _mm256_set1_ps(bias ? bias[i] : 0);
@@ -119,18 +146,7 @@ static void bias_activation_avx2(bp_activation kind, int rows, int columns, cons
         v = _mm256_add_ps(v, b);
         _mm256_storeu_ps(zi + j, v);
       }
-      __m256 out;
-      switch (kind) {
-      case BP_ACTIVATION_RELU: out = _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ)); break;
-      case BP_ACTIVATION_LEAKY_RELU:
-        out = _mm256_blendv_ps(_mm256_mul_ps(slope, v), v, _mm256_cmp_ps(v, zero, _CMP_GT_OQ));
-        break;
-      case BP_ACTIVATION_SIGMOID:
-        out = _mm256_div_ps(one, _mm256_add_ps(one, exp_avx2(_mm256_sub_ps(zero, v))));
-        break;
-      default: out = v; break;
-      }
-      _mm256_storeu_ps(ai + j, out);
+      _mm256_storeu_ps(ai + j, activated_avx2(kind, v));
     }
     if (j < columns) {
       float bi = bias ? bias[i] : 0;

@@ -34,8 +34,16 @@ struct ActivationKernelTests {
     (.sigmoid, BP_ACTIVATION_SIGMOID),
   ])
   func biasActivation(_ activation: Activation, _ kind: bp_activation) {
-    let rows = 5, columns = 37  // 4 blocks of 8 and a tail
-    let z0 = Self.inputs(rows * columns, seed: 3), bias: [Float] = [0.5, -1, 0, 3, -0.25]
+    // 4 blocks of 8 and a tail along each row; then one sample (inference one at a time), a column of 37 rows, whose
+    // kernel runs down the column
+    for (rows, columns) in [(5, 37), (37, 1)] {
+      let bias = rows == 5 ? [0.5, -1, 0, 3, -0.25] : (0..<rows).map { Float($0 % 7) * 0.75 - 2 }
+      biasActivation(activation, kind, rows: rows, columns: columns, bias: bias)
+    }
+  }
+
+  func biasActivation(_ activation: Activation, _ kind: bp_activation, rows: Int, columns: Int, bias: [Float]) {
+    let z0 = Self.inputs(rows * columns, seed: 3)
     var outputs: [[Float]] = []
     for isa in GemmTests.instructionSets {
       #expect(bp_isa_force(isa) == 1)
