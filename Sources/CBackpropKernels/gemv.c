@@ -17,8 +17,10 @@ enum { MC_GEMV = 64, ROWS_GEMV = 128 };
 
 // ---- A not transposed: each row of A dotted with x ----
 
-// acc[r] = Σ_p A[i0 + r, p0 + p]·x[p] for r < rows, p < kc, one fmaf chain per row.
-static void rows_block_generic(const float *a, int lda, int i0, int rows, int p0, int kc, const float *x, float *acc) {
+// acc[r] = Σ_p A[i0 + r, p0 + p]·x[p] for r < rows, p < kc, one fmaf chain per row. (Inlined into the AVX2 paths'
+// tails as well, where fmaf is an instruction rather than a call into libm.)
+__attribute__((always_inline))
+static inline void rows_block_generic(const float *a, int lda, int i0, int rows, int p0, int kc, const float *x, float *acc) {
   for (int r = 0; r < rows; r++) {
     float sum = 0;
     for (int p = 0; p < kc; p++) sum = fmaf(a[(size_t)(i0 + r) * lda + p0 + p], x[p], sum);
@@ -94,8 +96,9 @@ static void rows_block_avx2(const float *a, int lda, int i0, int rows, int p0, i
 // bp_sgemv_t_sparse_x in the header for why the bits match for finite A.
 
 // acc[r] = Σ_q a[index[q]·lda + i0 + r]·value[q] for r < rows, one fmaf chain per row.
-static void listed_block_generic(const float *a, int lda, int i0, int rows, const int *index, const float *value,
-                                 int count, float *acc) {
+__attribute__((always_inline))
+static inline void listed_block_generic(const float *a, int lda, int i0, int rows, const int *index, const float *value,
+                                        int count, float *acc) {
   for (int r = 0; r < rows; r++) {
     float sum = 0;
     for (int q = 0; q < count; q++) sum = fmaf(a[(size_t)index[q] * lda + i0 + r], value[q], sum);
