@@ -102,6 +102,15 @@ int bp_pack_panel_avx2(const float *b, ptrdiff_t brs, ptrdiff_t bcs, int kc, flo
   return rows ? nonzero_rows(out, kc, rows) : kc;
 }
 
+// 16 bytes as one k-row of a panel: 16 floats, each divided (bp_bytes_divided).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void store_bytes_row(float *out, __m128i bytes, bp_byte_scale scale) {
+  __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+  __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8)));
+  _mm256_storeu_ps(out, bp_bytes_divided(low, scale));
+  _mm256_storeu_ps(out + 8, bp_bytes_divided(high, scale));
+}
+
 __attribute__((target("avx2,fma")))
 int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
                        bp_byte_scale scale, float *out, int *rows) {
@@ -113,10 +122,7 @@ int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, i
     for (; p < kc; p++) {
       __m128i bytes = _mm_loadu_si128((const __m128i *)(samples + offsets[p0 + p] + j0));
       if (by_bytes && !_mm_testz_si128(bytes, bytes)) rows[count++] = p;
-      __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
-      __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8)));
-      _mm256_storeu_ps(out + p * BP_NR, bp_bytes_divided(low, scale));
-      _mm256_storeu_ps(out + p * BP_NR + 8, bp_bytes_divided(high, scale));
+      store_bytes_row(out + p * BP_NR, bytes, scale);
     }
     if (!rows) return kc;
     return by_bytes ? count : nonzero_rows(out, kc, rows);
@@ -131,10 +137,7 @@ int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, i
     bp_transpose16x16_bytes(r);
     for (int k = 0; k < 16; k++) {
       if (by_bytes && !_mm_testz_si128(r[k], r[k])) rows[count++] = p + k;
-      __m256 low = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r[k]));
-      __m256 high = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(r[k], 8)));
-      _mm256_storeu_ps(out + (p + k) * BP_NR, bp_bytes_divided(low, scale));
-      _mm256_storeu_ps(out + (p + k) * BP_NR + 8, bp_bytes_divided(high, scale));
+      store_bytes_row(out + (p + k) * BP_NR, r[k], scale);
     }
   }
   for (; p < kc; p++) {  // the last kc mod 16 k-rows
