@@ -2,6 +2,7 @@
 // and two loads of packed B per step of k; and the AVX2 packers of B's panels, from floats or from bytes.
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <math.h>
 #include "gemm_kernels.h"
 #include "transpose_avx2.h"
 
@@ -114,10 +115,10 @@ static inline void store_bytes_row(float *out, __m128i bytes, bp_byte_scale scal
 __attribute__((target("avx2,fma")))
 int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, int transposed, int p0, int j0, int kc,
                        bp_byte_scale scale, float *out, int *rows) {
-  // Where a nonzero byte always makes a nonzero float (a divisor that is finite, not 0 and below 1e30), the list of
-  // nonzero k-rows is read off the bytes; else off the floats, as the portable packer does: the same list either way.
-  float magnitude = scale.divisor < 0 ? -scale.divisor : scale.divisor;
-  int by_bytes = rows && magnitude > 0 && magnitude < 1e30f, count = 0, p = 0;
+  // The list of nonzero k-rows is read off the bytes wherever a byte is 0 exactly when its float is: for a finite
+  // divisor d ≠ 0, since 0/d = 0 and 1/|d| ≥ 1/FLT_MAX is above the smallest subnormal. Else (d = 0, ±∞ or NaN) off
+  // the floats, as the portable packer does.
+  int by_bytes = rows && isfinite(scale.divisor) && scale.divisor != 0, count = 0, p = 0;
   if (transposed) {  // k-row p is sample p0 + p: its 16 bytes j0 … j0+15, converted and divided
     for (; p < kc; p++) {
       __m128i bytes = _mm_loadu_si128((const __m128i *)(samples + offsets[p0 + p] + j0));

@@ -29,6 +29,13 @@ static void adam_generic(size_t n, float *restrict w, const float *restrict g, f
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// `flushed` on 8 lanes.
+__attribute__((target("avx2")))
+static inline __m256 flushed8(__m256 x) {
+  __m256 magnitude = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+  return _mm256_andnot_ps(_mm256_cmp_ps(magnitude, _mm256_set1_ps(FLT_MIN), _CMP_LT_OQ), x);
+}
+
 // Adam in intrinsics: the loop above is not vectorized by the compiler, because sqrtf may set errno. The same IEEE
 // operations in the same order (vsqrtps and vdivps round correctly, as sqrtf and / do), so the same bits.
 __attribute__((target("avx2")))
@@ -37,14 +44,12 @@ static void adam_avx2(size_t n, float *restrict w, const float *restrict g, floa
   __m256 b1 = _mm256_set1_ps(beta1), c1 = _mm256_set1_ps(1 - beta1);
   __m256 b2 = _mm256_set1_ps(beta2), c2 = _mm256_set1_ps(1 - beta2);
   __m256 eps = _mm256_set1_ps(epsilon), step = _mm256_set1_ps(step_size), correction = _mm256_set1_ps(correction2);
-  __m256 sign = _mm256_set1_ps(-0.0f), smallest = _mm256_set1_ps(FLT_MIN);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     __m256 gi = _mm256_loadu_ps(g + i);
-    __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
-    __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
-    mi = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, mi), smallest, _CMP_LT_OQ), mi);
-    vi = _mm256_andnot_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, vi), smallest, _CMP_LT_OQ), vi);
+    __m256 mi = flushed8(_mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi)));
+    __m256 vi = flushed8(
+      _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi)));
     _mm256_storeu_ps(m + i, mi);
     _mm256_storeu_ps(v + i, vi);
     __m256 denominator = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), correction), eps);

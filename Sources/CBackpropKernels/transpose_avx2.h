@@ -62,8 +62,7 @@ __attribute__((target("avx2,fma"))) static inline __m256 bp_bytes_divided(__m256
 }
 
 /// 8 bytes of each of 8 byte rows, from `offset` on, as floats divided (bp_bytes_divided), transposed:
-/// afterwards r[t] holds byte offset + t of every row. Samples stored as rows of bytes become 8 columns this way,
-/// both in the batch gather and in packing a GEMM panel from bytes.
+/// afterwards r[t] holds byte offset + t of every row: the batch gather turns 8 samples into 8 columns this way.
 __attribute__((target("avx2,fma"))) static inline void bp_bytes8x8_transposed(const unsigned char *const rows[8],
                                                                               ptrdiff_t offset, bp_byte_scale scale,
                                                                               __m256 r[8]) {

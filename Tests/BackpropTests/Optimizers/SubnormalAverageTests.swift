@@ -15,7 +15,7 @@ struct SubnormalAverageTests {
   }
 
   /// Averages around the threshold L: some that one decay step takes below it (to 0), some that stay normal, a NaN
-  /// that stays NaN; 16 of them, so that the vector loops (8 lanes) run as well as the scalar tails.
+  /// that stays NaN; 17 of them, so that the vector loops (two runs of 8 lanes) run as well as the scalar tails.
   static func averages<S: BackpropScalar>(_: S.Type) -> [S] {
     let l = S.leastNormalMagnitude
     let pattern: [S] = [l * 1.05, -l * 1.05, l * 1.0005, l, 2 * l, -2 * l, 4 * l, S.nan]
