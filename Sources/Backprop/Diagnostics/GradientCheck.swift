@@ -165,7 +165,7 @@ private final class ShiftedCost {
     self.baseZ = baseZ
     self.baseA = baseA
     self.l2 = l2
-    squaredNorm = network.squaredWeightNorm
+    squaredNorm = network.withParameters(boundIn: workspace) { workspace.squaredWeightNorm }
   }
 
   /// C with W[l][i, j] (b[l][i] when `j` is nil) moved by `offset`, and whether a kink was crossed.

@@ -2,7 +2,80 @@
 ///
 /// Backpropagation is dynamic programming (seed 001): the error signal δ[l] = ∂C/∂Z[l] of each layer is computed
 /// once, from the output back, and reused for that layer's gradients and for the layer before it.
+///
+/// The passes are the workspace's: they read the parameters through the pointers a binding puts there
+/// (``Network/withParameters(boundIn:_:)``), so the network's `forward`, `cost` and `backward` below bind and run one.
 extension Network {
+  // MARK: Binding the parameters
+
+  /// Runs `body` with every layer's W[l], b[l] and g_l, and the loss, bound in `workspace` for its passes to read.
+  func withParameters<R>(boundIn workspace: Workspace<Scalar>, _ body: () -> R) -> R {
+    defer { workspace.unbind() }
+    workspace.bind(loss: loss)
+    return layers.withUnsafeBufferPointer { layers in Self.bind(layers, from: 0, in: workspace, body) }
+  }
+
+  /// ``withParameters(boundIn:_:)`` with the parameters open for writing: a training step's update writes W and b
+  /// in place through the bound pointers. Mutable access reaches each array in place, so binding retains nothing
+  /// (a shared array is copied first, as any write to it would be).
+  mutating func withMutableParameters<R>(boundIn workspace: Workspace<Scalar>, _ body: () -> R) -> R {
+    defer { workspace.unbind() }
+    workspace.bind(loss: loss)
+    return layers.withUnsafeMutableBufferPointer { layers in Self.bind(layers, from: 0, in: workspace, body) }
+  }
+
+  /// Binds layers l, l + 1, … in nested scopes (a pointer is valid only inside its array's closure), then runs `body`.
+  private static func bind<R>(
+    _ layers: UnsafeBufferPointer<Dense<Scalar>>, from l: Int, in workspace: Workspace<Scalar>, _ body: () -> R
+  ) -> R {
+    guard l < layers.count else { return body() }
+    return layers[l].weights.withUnsafeBufferPointer { w in
+      layers[l].biases.withUnsafeBufferPointer { b in
+        workspace.bind(
+          layer: l, weights: UnsafeMutablePointer(mutating: w.baseAddress!),
+          biases: layers[l].hasBiases ? UnsafeMutablePointer(mutating: b.baseAddress!) : nil,
+          activation: layers[l].activation)
+        return bind(layers, from: l + 1, in: workspace, body)
+      }
+    }
+  }
+
+  private static func bind<R>(
+    _ layers: UnsafeMutableBufferPointer<Dense<Scalar>>, from l: Int, in workspace: Workspace<Scalar>, _ body: () -> R
+  ) -> R {
+    guard l < layers.count else { return body() }
+    return layers[l].weights.withUnsafeMutableBufferPointer { w in
+      // An empty bias array is not asked for a mutable buffer: that would allocate it a unique one.
+      guard layers[l].hasBiases else {
+        workspace.bind(layer: l, weights: w.baseAddress!, biases: nil, activation: layers[l].activation)
+        return bind(layers, from: l + 1, in: workspace, body)
+      }
+      return layers[l].biases.withUnsafeMutableBufferPointer { b in
+        workspace.bind(layer: l, weights: w.baseAddress!, biases: b.baseAddress!, activation: layers[l].activation)
+        return bind(layers, from: l + 1, in: workspace, body)
+      }
+    }
+  }
+
+  // MARK: Passes on a workspace
+
+  /// The forward pass (``Workspace/forward()``) with this network's parameters.
+  func forward(_ workspace: Workspace<Scalar>) {
+    withParameters(boundIn: workspace) { workspace.forward() }
+  }
+
+  /// C of the outputs now in the workspace (``Workspace/cost(l2:)``) with this network's parameters.
+  func cost(_ workspace: Workspace<Scalar>, l2: Scalar = 0) -> Scalar {
+    withParameters(boundIn: workspace) { workspace.cost(l2: l2) }
+  }
+
+  /// The backward pass (``Workspace/backward(inputGradient:l2:)``) with this network's parameters.
+  func backward(_ workspace: Workspace<Scalar>, inputGradient: Bool = false, l2: Scalar = 0) {
+    withParameters(boundIn: workspace) { workspace.backward(inputGradient: inputGradient, l2: l2) }
+  }
+}
+
+extension Workspace {
   // MARK: Forward
 
   /// For l = 1 … L, with the m samples of the batch as columns:
@@ -11,67 +84,50 @@ extension Network {
   ///     A[l] = g_l(Z[l])
   ///
   /// Z[l] and A[l] stay in the workspace: the backward pass reads them. In a training step with dropout, each
-  /// hidden layer's A[l] is kept as it is and the next layer reads M[l] ∘ A[l] (see `Workspace.drawDropoutMasks`).
-  func forward(_ workspace: Workspace<Scalar>) {
-    let m = workspace.m
-    for l in layers.indices {
-      // Sizes and activation as plain values; W and b read in place: a copy of the layer would retain and release
-      // its two arrays, which shows in a tiny network's step.
-      let (outputs, inputs, activation) = (layers[l].outputs, layers[l].inputs, layers[l].activation)
-      let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
-      let z = workspace.z[l]
-      if l == 0, let bytes = workspace.inputBytes {
+  /// hidden layer's A[l] is kept as it is and the next layer reads M[l] ∘ A[l] (see `drawDropoutMasks`).
+  func forward() {
+    for l in 0..<layers {
+      let (outputs, inputs, g, weights) = (sizes[l + 1], sizes[l], activation(l), w(l))
+      let aPrev = l == 0 ? x : layerOutput(l - 1)
+      let z = self.z[l]
+      if l == 0, let bytes = inputBytes {
         // Z = W·X with X's panels packed from the bytes (X = b/255, the gather's values): the same bits, and X is
         // never written. Set only for Float networks on the native kernels.
         bytes.withUnsafeBufferPointer { samples in
-          layers[l].weights.withUnsafeBufferPointer { w in
-            Kernels.gemmFromBytes(
-              transposeX: false, m: outputs, n: m, k: inputs, alpha: 1, a: w.baseAddress!, lda: inputs,
-              aIsFinite: workspace.weightsAreKnownFinite(layer: l), samples: samples.baseAddress!,
-              offsets: workspace.offsets, c: z, ldc: m)
-          }
+          Kernels.gemmFromBytes(
+            transposeX: false, m: outputs, n: m, k: inputs, alpha: 1, a: weights, lda: inputs,
+            aIsFinite: weightsAreKnownFinite(layer: l), samples: samples.baseAddress!, offsets: offsets, c: z, ldc: m)
         }
-      } else if m == 1, !workspace.transposedWeights.isEmpty {
+      } else if m == 1, !transposedWeights.isEmpty {
         // Zero inputs (an image's background) add nothing to a finite W's sums: skipping them keeps the bits.
-        let skipped = workspace.weightsAreKnownFinite(layer: l)
-          && Kernels.gemvSkippingZeros(
-            m: outputs, k: inputs, a: workspace.transposedWeights[l], lda: outputs, x: aPrev, c: z)
+        let skipped = weightsAreKnownFinite(layer: l)
+          && Kernels.gemvSkippingZeros(m: outputs, k: inputs, a: transposedWeights[l], lda: outputs, x: aPrev, c: z)
         if !skipped {
           Kernels.gemm(
             transposeA: true, transposeB: false, m: outputs, n: 1, k: inputs,
-            alpha: 1, a: workspace.transposedWeights[l], lda: outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
+            alpha: 1, a: transposedWeights[l], lda: outputs, b: aPrev, ldb: 1, beta: 0, c: z, ldc: 1)
         }
       } else {
-        layers[l].weights.withUnsafeBufferPointer { w in
-          Kernels.gemm(
-            transposeA: false, transposeB: false, m: outputs, n: m, k: inputs,
-            alpha: 1, a: w.baseAddress!, lda: inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
-        }
+        Kernels.gemm(
+          transposeA: false, transposeB: false, m: outputs, n: m, k: inputs,
+          alpha: 1, a: weights, lda: inputs, b: aPrev, ldb: m, beta: 0, c: z, ldc: m)
       }
       // Z += b and A = g(Z): one pass in the C kernels where they have g (Float), else two.
-      let fused = layers[l].biases.withUnsafeBufferPointer { b in
-        Kernels.biasActivation(
-          activation, bias: layers[l].hasBiases ? b.baseAddress! : nil, z: z, a: workspace.a[l], rows: outputs,
-          columns: m)
+      if !Kernels.biasActivation(g, bias: b(l), z: z, a: a[l], rows: outputs, columns: m) {
+        if let bias = b(l) { Kernels.addToRows(bias, z, rows: outputs, columns: m) }
+        g.apply(z, a[l], rows: outputs, columns: m)
       }
-      if !fused {
-        if layers[l].hasBiases {
-          layers[l].biases.withUnsafeBufferPointer { Kernels.addToRows($0.baseAddress!, z, rows: outputs, columns: m) }
-        }
-        activation.apply(z, workspace.a[l], rows: outputs, columns: m)
-      }
-      workspace.applyDropout(layer: l)
+      applyDropout(layer: l)
     }
   }
 
   /// C of the outputs now in the workspace against its targets: the mean over the batch's samples (weighted by the
   /// sample weights when the batch has them), plus (λ/2)·Σ‖W[l]‖² when `l2` = λ is not 0.
-  func cost(_ workspace: Workspace<Scalar>, l2: Scalar = 0) -> Scalar {
-    let last = layers.count - 1
+  func cost(l2: Scalar = 0) -> Scalar {
+    let last = layers - 1
     let cost = loss.cost(
-      z: workspace.z[last], a: workspace.a[last], y: workspace.y, rows: layers[last].outputs, columns: workspace.m,
-      output: layers[last].activation, weights: workspace.isWeighted ? UnsafePointer(workspace.sampleWeights) : nil,
-      weightSum: workspace.weightSum)
+      z: z[last], a: a[last], y: y, rows: sizes[last + 1], columns: m, output: activation(last),
+      weights: isWeighted ? UnsafePointer(sampleWeights) : nil, weightSum: weightSum)
     return l2 == 0 ? cost : cost + l2 / 2 * squaredWeightNorm
   }
 
@@ -81,27 +137,26 @@ extension Network {
   /// faster than one (the compiler keeps them in two vector registers), and the order never changes.
   var squaredWeightNorm: Scalar {
     var total: Scalar = 0
-    for l in 0..<layers.count {
-      layers[l].weights.withUnsafeBufferPointer { w in
-        var s: (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0, 0, 0, 0, 0)
-        var i = 0
-        while i + 8 <= w.count {
-          s.0 += w[i] * w[i]
-          s.1 += w[i + 1] * w[i + 1]
-          s.2 += w[i + 2] * w[i + 2]
-          s.3 += w[i + 3] * w[i + 3]
-          s.4 += w[i + 4] * w[i + 4]
-          s.5 += w[i + 5] * w[i + 5]
-          s.6 += w[i + 6] * w[i + 6]
-          s.7 += w[i + 7] * w[i + 7]
-          i += 8
-        }
-        while i < w.count {   // the last count mod 8, into s0
-          s.0 += w[i] * w[i]
-          i += 1
-        }
-        total += ((s.0 + s.1) + (s.2 + s.3)) + ((s.4 + s.5) + (s.6 + s.7))
+    for l in 0..<layers {
+      let w = self.w(l), count = sizes[l + 1] * sizes[l]
+      var s: (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0, 0, 0, 0, 0)
+      var i = 0
+      while i + 8 <= count {
+        s.0 += w[i] * w[i]
+        s.1 += w[i + 1] * w[i + 1]
+        s.2 += w[i + 2] * w[i + 2]
+        s.3 += w[i + 3] * w[i + 3]
+        s.4 += w[i + 4] * w[i + 4]
+        s.5 += w[i + 5] * w[i + 5]
+        s.6 += w[i + 6] * w[i + 6]
+        s.7 += w[i + 7] * w[i + 7]
+        i += 8
       }
+      while i < count {   // the last count mod 8, into s0
+        s.0 += w[i] * w[i]
+        i += 1
+      }
+      total += ((s.0 + s.1) + (s.2 + s.3)) + ((s.4 + s.5) + (s.6 + s.7))
     }
     return total
   }
@@ -121,52 +176,44 @@ extension Network {
   ///
   /// With sample weights, column j of δ[L] is scaled by m·w_j / Σw, so the same 1/m gives Σ_j (w_j/Σw)·∂C_j/∂θ.
   /// With dropout, A[l−1] is the dropped M ∘ A[l−1] and dA_prev is multiplied by the same mask M before g′.
-  func backward(_ workspace: Workspace<Scalar>, inputGradient: Bool = false, l2: Scalar = 0) {
-    let m = workspace.m
+  func backward(inputGradient: Bool = false, l2: Scalar = 0) {
     let scale = 1 / Scalar(m)
-    let last = layers.count - 1
+    let last = layers - 1
     loss.outputDelta(
-      z: workspace.z[last], a: workspace.a[last], y: workspace.y, rows: layers[last].outputs, columns: m,
-      output: layers[last].activation, into: workspace.delta[last],
-      sampleScales: workspace.isWeighted ? UnsafePointer(workspace.sampleScales) : nil)
+      z: z[last], a: a[last], y: y, rows: sizes[layers], columns: m, output: activation(last), into: delta[last],
+      sampleScales: isWeighted ? UnsafePointer(sampleScales) : nil)
 
-    for step in 0..<layers.count {   // l = L−1, …, 0 (a plain range: no iterator that could allocate, unoptimized)
-      let l = layers.count - 1 - step
-      let (outputs, inputs) = (layers[l].outputs, layers[l].inputs)  // W read in place, as in the forward pass
-      let delta = workspace.delta[l]
-      if l == 0, let bytes = workspace.inputBytes {
+    for step in 0..<layers {   // l = L−1, …, 0 (a plain range: no iterator that could allocate, unoptimized)
+      let l = layers - 1 - step
+      let (outputs, inputs, weights, delta) = (sizes[l + 1], sizes[l], w(l), self.delta[l])
+      if l == 0, let bytes = inputBytes {
         // dW = (1/m)·δ·Xᵀ with Xᵀ's panels packed from the bytes, as in the forward pass.
         bytes.withUnsafeBufferPointer { samples in
           Kernels.gemmFromBytes(
             transposeX: true, m: outputs, n: inputs, k: m, alpha: scale, a: delta, lda: m, aIsFinite: false,
-            samples: samples.baseAddress!, offsets: workspace.offsets, c: workspace.dW[l], ldc: inputs)
+            samples: samples.baseAddress!, offsets: offsets, c: dW[l], ldc: inputs)
         }
       } else {
-        let aPrev = l == 0 ? workspace.x : workspace.layerOutput(l - 1)
+        let aPrev = l == 0 ? x : layerOutput(l - 1)
         Kernels.gemm(
           transposeA: false, transposeB: true, m: outputs, n: inputs, k: m,
-          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: workspace.dW[l], ldc: inputs)
+          alpha: scale, a: delta, lda: m, b: aPrev, ldb: m, beta: 0, c: dW[l], ldc: inputs)
       }
       if l2 != 0 {
-        let dW = workspace.dW[l]
-        layers[l].weights.withUnsafeBufferPointer { w in
-          for i in 0..<w.count { dW[i] += l2 * w[i] }
-        }
+        let dW = self.dW[l]
+        for i in 0..<(outputs * inputs) { dW[i] += l2 * weights[i] }
       }
-      if layers[l].hasBiases {
-        Kernels.rowSums(delta, rows: outputs, columns: m, scale: scale, into: workspace.db[l])
+      if b(l) != nil {
+        Kernels.rowSums(delta, rows: outputs, columns: m, scale: scale, into: db[l])
       }
       guard l > 0 || inputGradient else { continue }
-      let dAPrev = l > 0 ? workspace.delta[l - 1] : workspace.inputGradient
-      layers[l].weights.withUnsafeBufferPointer { w in
-        Kernels.gemm(
-          transposeA: true, transposeB: false, m: inputs, n: m, k: outputs,
-          alpha: l > 0 ? 1 : scale, a: w.baseAddress!, lda: inputs, b: delta, ldb: m, beta: 0, c: dAPrev, ldc: m)
-      }
+      let dAPrev = l > 0 ? self.delta[l - 1] : self.inputGradient
+      Kernels.gemm(
+        transposeA: true, transposeB: false, m: inputs, n: m, k: outputs,
+        alpha: l > 0 ? 1 : scale, a: weights, lda: inputs, b: delta, ldb: m, beta: 0, c: dAPrev, ldc: m)
       if l > 0 {
-        workspace.maskGradient(dAPrev, layer: l - 1)
-        layers[l - 1].activation.backward(
-          z: workspace.z[l - 1], a: workspace.a[l - 1], dAPrev, rows: inputs, columns: m)
+        maskGradient(dAPrev, layer: l - 1)
+        activation(l - 1).backward(z: z[l - 1], a: a[l - 1], dAPrev, rows: inputs, columns: m)
       }
     }
   }

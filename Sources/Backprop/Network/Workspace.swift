@@ -13,6 +13,9 @@
 /// A batch of m ≤ `capacity` columns uses the first n·m elements of each buffer as a contiguous n × m matrix, so
 /// the shorter last batch of an epoch needs no new memory. A training step therefore allocates nothing.
 ///
+/// The passes (`Network/Backpropagation.swift`) are the workspace's: they read the batch and the buffers here, and
+/// the network's W, b, g and loss through a binding (``Network/withParameters(boundIn:_:)``) that lasts one call.
+///
 /// The stored `var`s skip Swift's run-time exclusivity checks (`@exclusivity(unchecked)`): a workspace serves one
 /// pass at a time, none of its properties is ever held `inout` across a call, and each check was a thread-local
 /// lookup that came to ~8 % of a tiny network's training step.
@@ -65,6 +68,22 @@ final class Workspace<Scalar: BackpropScalar> {
   /// a product whose matrix is read down its columns, which runs several times faster for a single column and
   /// sums in the same order (the same bits).
   @exclusivity(unchecked) private(set) var transposedWeights: [UnsafeMutablePointer<Scalar>] = []
+  /// The parameters and g of each layer of the network a pass runs (index 0 is layer 1), bound by
+  /// ``Network/withParameters(boundIn:_:)`` (or its mutating twin) for the duration of its body, and read by the
+  /// passes only there. The passes reach W through these plain pointers, not through the network's arrays: every
+  /// access to a layer's array retained and released its storage around the C call it fed, 12 % of a tiny network's
+  /// training step. A fixed buffer rather than an array, so that binding does not check the array for uniqueness.
+  private let bound: UnsafeMutablePointer<BoundLayer>
+  /// The cost C of the network bound.
+  @exclusivity(unchecked) private(set) var loss = Loss.meanSquaredError
+
+  struct BoundLayer {
+    /// W[l], b[l] (nil for a layer without biases), nil when nothing is bound.
+    var weights: UnsafeMutablePointer<Scalar>?
+    var biases: UnsafeMutablePointer<Scalar>?
+    var activation = Activation.linear
+  }
+
   /// Per layer, whether every weight is finite, for inference (``noteFiniteWeights(of:)``); empty in training, where
   /// W changes at every step. A zero input then contributes exactly nothing and may be skipped without the
   /// products checking W again.
@@ -107,10 +126,38 @@ final class Workspace<Scalar: BackpropScalar> {
     db = (1...layers).map { take(sizes[$0]) }
     sampleWeights = take(capacity)
     sampleScales = take(capacity)
+    bound = .allocate(capacity: layers)
+    bound.initialize(repeating: BoundLayer(), count: layers)
   }
+
+  /// Binds layer l's W, b (nil without biases) and g for the passes; see ``bound``.
+  @inline(__always)
+  func bind(layer l: Int, weights w: UnsafeMutablePointer<Scalar>, biases b: UnsafeMutablePointer<Scalar>?, activation: Activation) {
+    bound[l] = BoundLayer(weights: w, biases: b, activation: activation)
+  }
+
+  /// Binds the network's cost C.
+  @inline(__always)
+  func bind(loss: Loss) { self.loss = loss }
+
+  /// Forgets the bound pointers when the binding's body ends, so that a pass run outside one traps at `w(_:)`
+  /// instead of reading memory the network may have let go.
+  func unbind() {
+    for l in 0..<layers { bound[l] = BoundLayer() }
+  }
+
+  /// L, the number of layers.
+  var layers: Int { sizes.count - 1 }
+
+  /// W[l] and b[l] as bound; only inside a binding's body.
+  @inline(__always) func w(_ l: Int) -> UnsafeMutablePointer<Scalar> { bound[l].weights! }
+  @inline(__always) func b(_ l: Int) -> UnsafeMutablePointer<Scalar>? { bound[l].biases }
+  /// g_l as bound.
+  @inline(__always) func activation(_ l: Int) -> Activation { bound[l].activation }
 
   deinit {
     munmap(storage, storageBytes)
+    bound.deallocate()
     offsets.deallocate()
     for w in transposedWeights { w.deallocate() }
     dropoutStorage?.deallocate()

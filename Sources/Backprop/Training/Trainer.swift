@@ -230,23 +230,28 @@ public struct Trainer<Scalar: BackpropScalar> {
     }
     let workspace = try prepare(for: network, batchSize: 1)
     workspace.store(gradients)
-    applyGradients(in: workspace, to: &network)
+    network.withMutableParameters(boundIn: workspace) { applyGradients(in: workspace) }
   }
 
   // MARK: One step
 
-  /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`.
+  /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`, all with the network's
+  /// parameters bound in it: the passes read W and b, and the update writes them in place, through plain pointers.
   private mutating func update(_ network: inout Network<Scalar>, _ workspace: Workspace<Scalar>) throws -> Scalar {
-    network.forward(workspace)
     let l2 = Scalar(regularization.l2)
-    let cost = network.cost(workspace, l2: l2)
-    guard cost.isFinite else {
+    let (cost, updated) = network.withMutableParameters(boundIn: workspace) { () -> (Scalar, Bool) in
+      workspace.forward()
+      let cost = workspace.cost(l2: l2)
+      guard cost.isFinite else { return (cost, false) }
+      workspace.backward(l2: l2)
+      if let gradientClip, !clip(workspace, to: Scalar(gradientClip)) { return (cost, false) }
+      applyGradients(in: workspace)
+      return (cost, true)
+    }
+    guard updated else {
       throw BackpropError.diverged(
         step: step + 1, layer: Self.firstNonFiniteLayer(network, workspace), cost: Double(cost), hint: Self.hint)
     }
-    network.backward(workspace, l2: l2)
-    if let gradientClip { try clip(workspace, to: Scalar(gradientClip), network: network, cost: cost) }
-    applyGradients(in: workspace, to: &network)
     return cost
   }
 
@@ -254,26 +259,26 @@ public struct Trainer<Scalar: BackpropScalar> {
     "lower the learning rate, clip the gradients (--clip-gradients), or check the data for extreme values"
   }
 
-  /// Scales every dW and db by c/G when the global norm G exceeds c; a G that is not finite is divergence.
-  private func clip(_ workspace: Workspace<Scalar>, to c: Scalar, network: Network<Scalar>, cost: Scalar) throws {
+  /// Scales every dW and db by c/G when the global norm G exceeds c. Returns false, scaling nothing, when G is not
+  /// finite: that is divergence.
+  private func clip(_ workspace: Workspace<Scalar>, to c: Scalar) -> Bool {
+    let layers = workspace.layers
     var sum: Scalar = 0
-    for l in network.layers.indices {
-      let w = workspace.dW[l], b = workspace.db[l]
-      for i in 0..<network.layers[l].weights.scalars.count { sum += w[i] * w[i] }
-      for i in 0..<network.layers[l].outputs { sum += b[i] * b[i] }
+    for l in 0..<layers {
+      let w = workspace.dW[l], b = workspace.db[l], outputs = workspace.sizes[l + 1]
+      for i in 0..<(outputs * workspace.sizes[l]) { sum += w[i] * w[i] }
+      if workspace.b(l) != nil { for i in 0..<outputs { sum += b[i] * b[i] } }
     }
     let norm = sum.squareRoot()
-    guard norm.isFinite else {
-      throw BackpropError.diverged(
-        step: step + 1, layer: Self.firstNonFiniteLayer(network, workspace), cost: Double(cost), hint: Self.hint)
-    }
-    guard norm > c else { return }
+    guard norm.isFinite else { return false }
+    guard norm > c else { return true }
     let scale = c / norm
-    for l in network.layers.indices {
-      let w = workspace.dW[l], b = workspace.db[l]
-      for i in 0..<network.layers[l].weights.scalars.count { w[i] *= scale }
-      for i in 0..<network.layers[l].outputs { b[i] *= scale }
+    for l in 0..<layers {
+      let w = workspace.dW[l], b = workspace.db[l], outputs = workspace.sizes[l + 1]
+      for i in 0..<(outputs * workspace.sizes[l]) { w[i] *= scale }
+      if workspace.b(l) != nil { for i in 0..<outputs { b[i] *= scale } }
     }
+    return true
   }
 
   /// The first layer (from 1) whose W or b, or whose gradients in the workspace, hold a NaN or an infinity.
@@ -298,18 +303,16 @@ public struct Trainer<Scalar: BackpropScalar> {
     return false
   }
 
-  /// One optimizer step t on every parameter tensor, from the gradients in the workspace's dW and db.
-  private mutating func applyGradients(in workspace: Workspace<Scalar>, to network: inout Network<Scalar>) {
+  /// One optimizer step t on every parameter tensor bound in the workspace, from the gradients in its dW and db.
+  private mutating func applyGradients(in workspace: Workspace<Scalar>) {
     step += 1
     let rule = optimizer  // one copy of the existential per step, not one per tensor
-    for l in network.layers.indices {
-      network.layers[l].weights.withUnsafeMutableBufferPointer { w in
-        apply(rule, w, gradient: workspace.dW[l], tensor: 2 * l)
-      }
-      if network.layers[l].hasBiases {
-        network.layers[l].biases.withUnsafeMutableBufferPointer { b in
-          apply(rule, b, gradient: workspace.db[l], tensor: 2 * l + 1)
-        }
+    for l in 0..<workspace.layers {
+      let outputs = workspace.sizes[l + 1]
+      apply(rule, UnsafeMutableBufferPointer(start: workspace.w(l), count: outputs * workspace.sizes[l]),
+            gradient: workspace.dW[l], tensor: 2 * l)
+      if let b = workspace.b(l) {
+        apply(rule, UnsafeMutableBufferPointer(start: b, count: outputs), gradient: workspace.db[l], tensor: 2 * l + 1)
       }
     }
   }
