@@ -43,7 +43,8 @@ struct GemmTests {
   }
 
   /// Double products (`bp_dgemm`) do the reference's operations in its order: the same bits, for narrow products
-  /// (summed in registers) and wide ones (n ≥ 16, streamed along rows of B), every transposition, β ∈ {0, 1, other}.
+  /// (summed in registers, four columns in a vector's lanes and the rest one by one: n = 4, 15) and wide ones
+  /// (n ≥ 16, streamed along rows of B), every transposition, β ∈ {0, 1, other}.
   @Test("Double products give the reference's bits", arguments: [1, 2, 4, 15, 16, 33])
   func doubleProducts(n: Int) {
     var g = SeededGenerator(seed: UInt64(n))
