@@ -76,6 +76,8 @@ final class Workspace<Scalar: BackpropScalar> {
   private let bound: UnsafeMutablePointer<BoundLayer>
   /// The cost C of the network bound.
   @exclusivity(unchecked) private(set) var loss = Loss.meanSquaredError
+  /// Room for the 2L tensors (W[l] and b[l] with their gradients and state) a training step hands its optimizer.
+  let parameterTensors: UnsafeMutablePointer<ParameterTensor<Scalar>>
 
   struct BoundLayer {
     /// W[l], b[l] (nil for a layer without biases), nil when nothing is bound.
@@ -127,6 +129,7 @@ final class Workspace<Scalar: BackpropScalar> {
     sampleWeights = take(capacity)
     sampleScales = take(capacity)
     bound = .allocate(capacity: layers)
+    parameterTensors = .allocate(capacity: 2 * layers)
     bound.initialize(repeating: BoundLayer(), count: layers)
   }
 
@@ -158,6 +161,7 @@ final class Workspace<Scalar: BackpropScalar> {
   deinit {
     munmap(storage, storageBytes)
     bound.deallocate()
+    parameterTensors.deallocate()
     offsets.deallocate()
     for w in transposedWeights { w.deallocate() }
     dropoutStorage?.deallocate()

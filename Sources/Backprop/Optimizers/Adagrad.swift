@@ -32,10 +32,14 @@ public struct Adagrad: Optimizer, Codable, Equatable {
 
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func update<Scalar: BackpropScalar>(
-    _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
-    state: UnsafeMutableBufferPointer<Scalar>, step: Int
-  ) {
+  public func update<Scalar: BackpropScalar>(_ tensors: UnsafeBufferPointer<ParameterTensor<Scalar>>, step: Int) {
+    for tensor in tensors { update(tensor, step: step) }
+  }
+
+  /// The rule on one tensor.
+  @inline(__always)
+  private func update<Scalar: BackpropScalar>(_ tensor: ParameterTensor<Scalar>, step: Int) {
+    let (w, gradient, state) = (tensor.w, tensor.gradient, tensor.state)
     let eta = Scalar(learningRate), eps = Scalar(epsilon)
     for i in w.indices {
       let g = gradient[i]

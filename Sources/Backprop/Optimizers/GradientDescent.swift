@@ -58,13 +58,17 @@ public struct GradientDescent: Optimizer, Codable, Equatable {
   /// One array made once: the trainer asks at every step.
   private static let velocity = ["velocity"]
 
-  /// The update in C (CBackpropKernels/optimizers.c) for `Float`, and for plain gradient descent in `Double`; the
-  /// trainer calls this through the protocol, unspecialized, so its body keeps no `Scalar`-typed values: a generic
-  /// body with them sets up stack for them on every call, which showed as a tenth of a tiny network's step.
-  public func update<Scalar: BackpropScalar>(
-    _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
-    state: UnsafeMutableBufferPointer<Scalar>, step: Int
-  ) {
+  /// The update in C (CBackpropKernels/optimizers.c) for `Float`, and for plain gradient descent in `Double`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public func update<Scalar: BackpropScalar>(_ tensors: UnsafeBufferPointer<ParameterTensor<Scalar>>, step: Int) {
+    for tensor in tensors { update(tensor) }
+  }
+
+  /// The rule on one tensor.
+  @inline(__always)
+  private func update<Scalar: BackpropScalar>(_ tensor: ParameterTensor<Scalar>) {
+    let (w, gradient, state) = (tensor.w, tensor.gradient, tensor.state)
     guard let base = w.baseAddress, let g = gradient.baseAddress else { return }
     if Scalar.self == Float.self {
       // Vectorized and split over the threads like Adam's.

@@ -1,27 +1,55 @@
-/// An update rule that turns a gradient into a step on the parameters, one parameter tensor at a time.
+/// An update rule that turns a gradient into a step on the parameters.
 ///
 /// A rule is a value holding its hyperparameters; the state it needs between steps (momentum, running averages)
 /// lives apart from it, in named slots that start at zero, so it can be saved with a model and restored. The
-/// ``Trainer`` owns that state and calls ``update(_:gradient:state:step:)`` once per tensor (W[1], b[1], W[2], …)
-/// per step.
+/// ``Trainer`` owns that state and calls ``update(_:step:)`` once per step with every parameter tensor (W[1], b[1],
+/// W[2], …): one call rather than one per tensor, because for a tiny network the call itself, through `any Optimizer`,
+/// cost more than the arithmetic (a tenth of an XOR step).
 ///
-/// To add a rule, add a struct in `Optimizers/` conforming to this protocol, and pre-specialize its `update` for
-/// `Float` and `Double` with `@_specialize(where Scalar == Float)` (and `Double`) so it runs concrete code.
+/// To add a rule, add a struct in `Optimizers/` conforming to this protocol whose `update` runs its rule on each
+/// tensor in turn, and pre-specialize it for `Float` and `Double` with `@_specialize(where Scalar == Float)` (and
+/// `Double`) so it runs concrete code.
 public protocol Optimizer: Sendable {
   /// The names of the state slots, each as large as the parameter tensor: `[]` for plain gradient descent,
   /// `["velocity"]` for momentum, `["m", "v"]` for Adam.
   var stateNames: [String] { get }
 
-  /// One step on the parameter tensor `w`, in place.
+  /// One step t on every tensor in `tensors`, in place.
   ///
   /// - Parameters:
-  ///   - w: the parameters, updated in place.
-  ///   - gradient: ∂C/∂w, as many elements as `w`.
-  ///   - state: `stateNames.count` slots of `w.count` elements, back to back; all zero before the first step.
+  ///   - tensors: the parameter tensors, each with its gradient and state (``ParameterTensor``).
   ///   - step: t, the number of this step, starting at 1.
-  func update<Scalar: BackpropScalar>(
+  func update<Scalar: BackpropScalar>(_ tensors: UnsafeBufferPointer<ParameterTensor<Scalar>>, step: Int)
+}
+
+/// One parameter tensor as an ``Optimizer`` updates it: its values w, the gradient ∂C/∂w and the rule's state.
+public struct ParameterTensor<Scalar: BackpropScalar> {
+  /// The parameters, updated in place.
+  public var w: UnsafeMutableBufferPointer<Scalar>
+  /// ∂C/∂w, as many elements as `w`.
+  public var gradient: UnsafeBufferPointer<Scalar>
+  /// The rule's `stateNames.count` slots of `w.count` elements, back to back; all zero before the first step.
+  public var state: UnsafeMutableBufferPointer<Scalar>
+
+  public init(
+    w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>, state: UnsafeMutableBufferPointer<Scalar>
+  ) {
+    self.w = w
+    self.gradient = gradient
+    self.state = state
+  }
+}
+
+extension Optimizer {
+  /// One step t on a single tensor `w`, with its gradient and its state slots: ``update(_:step:)`` with that tensor
+  /// alone.
+  public func update<Scalar: BackpropScalar>(
     _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
-    state: UnsafeMutableBufferPointer<Scalar>, step: Int)
+    state: UnsafeMutableBufferPointer<Scalar>, step: Int
+  ) {
+    let tensor = ParameterTensor(w: w, gradient: gradient, state: state)
+    withUnsafePointer(to: tensor) { update(UnsafeBufferPointer(start: $0, count: 1), step: step) }
+  }
 }
 
 /// A running average (Adam's m and v, a momentum's velocity, RMSprop's v and b) as every rule stores it: 0 once its

@@ -64,10 +64,14 @@ public struct Rprop: Optimizer, Codable, Equatable {
 
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func update<Scalar: BackpropScalar>(
-    _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeBufferPointer<Scalar>,
-    state: UnsafeMutableBufferPointer<Scalar>, step: Int
-  ) {
+  public func update<Scalar: BackpropScalar>(_ tensors: UnsafeBufferPointer<ParameterTensor<Scalar>>, step: Int) {
+    for tensor in tensors { update(tensor, step: step) }
+  }
+
+  /// The rule on one tensor.
+  @inline(__always)
+  private func update<Scalar: BackpropScalar>(_ tensor: ParameterTensor<Scalar>, step: Int) {
+    let (w, gradient, state) = (tensor.w, tensor.gradient, tensor.state)
     let n = w.count
     let up = Scalar(increase), down = Scalar(decrease)
     // Never 0, even where Δmin is below Float's range: 0 marks a step size not yet set.

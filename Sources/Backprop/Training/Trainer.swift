@@ -17,7 +17,13 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// t, the number of updates applied so far.
   public private(set) var step = 0
   /// Per parameter tensor, in the order W[1], b[1], W[2], b[2], …: the optimizer's slots, back to back.
-  public private(set) var state: [[Scalar]] = []
+  public var state: [[Scalar]] {
+    var start = 0
+    return slotCounts.map { count in
+      defer { start += count }
+      return Array(slots[start..<(start + count)])
+    }
+  }
   /// The L2 penalty and dropout of every step (none by default). Dropout's masks are drawn from the generator of
   /// the epoch, or of ``step(_:inputs:targets:sampleWeights:using:)``.
   public var regularization = Regularization.none
@@ -26,6 +32,10 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// in the step it appears.
   public var gradientClip: Double?
 
+  /// `state` as the trainer keeps it: every tensor's slots back to back in one buffer, so that a step reaches all of
+  /// them through one access, and how many each tensor has.
+  private var slots: [Scalar] = []
+  private var slotCounts: [Int] = []
   private var workspace: Workspace<Scalar>?
   private var order: [Int] = []
 
@@ -37,7 +47,8 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// and the step count t. The slots are checked against the network at the first step.
   public init(optimizer: any Optimizer, state: [[Scalar]], step: Int) {
     self.optimizer = optimizer
-    self.state = state
+    slots = state.flatMap { $0 }
+    slotCounts = state.map(\.count)
     self.step = step
   }
 
@@ -303,43 +314,62 @@ public struct Trainer<Scalar: BackpropScalar> {
     return false
   }
 
-  /// One optimizer step t on every parameter tensor bound in the workspace, from the gradients in its dW and db.
+  /// One optimizer step t on every parameter tensor bound in the workspace, from the gradients in its dW and db:
+  /// the tensors W[1], b[1], W[2], … handed to the rule in one call.
   private mutating func applyGradients(in workspace: Workspace<Scalar>) {
     step += 1
-    let rule = optimizer  // one copy of the existential per step, not one per tensor
-    for l in 0..<workspace.layers {
-      let outputs = workspace.sizes[l + 1]
-      apply(rule, UnsafeMutableBufferPointer(start: workspace.w(l), count: outputs * workspace.sizes[l]),
-            gradient: workspace.dW[l], tensor: 2 * l)
-      if let b = workspace.b(l) {
-        apply(rule, UnsafeMutableBufferPointer(start: b, count: outputs), gradient: workspace.db[l], tensor: 2 * l + 1)
-      }
+    let (rule, t, counts) = (optimizer, step, slotCounts)
+    // A stateless rule (plain gradient descent) gets no buffer: asking the empty array for a mutable one would make
+    // it unique first, a copy on every step.
+    if slots.isEmpty {
+      Self.update(rule, workspace, slots: nil, counts: counts, step: t)
+    } else {
+      slots.withUnsafeMutableBufferPointer { Self.update(rule, workspace, slots: $0.baseAddress, counts: counts, step: t) }
     }
   }
 
-  private mutating func apply(
-    _ rule: any Optimizer, _ w: UnsafeMutableBufferPointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, tensor: Int
+  /// Hands `rule` the tensors bound in the workspace, each with its share of `slots` (tensor i of `state`, where 2l is
+  /// W[l + 1] and 2l + 1 is b[l + 1], has `counts[i]` of them). Plain loops, no closures: an unoptimized build would
+  /// allocate the variables a closure captures.
+  private static func update(
+    _ rule: any Optimizer, _ workspace: Workspace<Scalar>, slots: UnsafeMutablePointer<Scalar>?, counts: [Int], step: Int
   ) {
-    let t = step
-    let g = UnsafeBufferPointer(start: gradient, count: w.count)
-    // A stateless rule (plain gradient descent) gets an empty buffer directly: asking the empty array for a
-    // mutable buffer would make it unique first, a copy on every step.
-    if state[tensor].isEmpty {
-      rule.update(w, gradient: g, state: UnsafeMutableBufferPointer(start: nil, count: 0), step: t)
-      return
+    let tensors = workspace.parameterTensors
+    var count = 0, offset = 0
+    for l in 0..<workspace.layers {
+      let outputs = workspace.sizes[l + 1], weights = outputs * workspace.sizes[l]
+      (tensors + count).initialize(to: ParameterTensor(
+        w: UnsafeMutableBufferPointer(start: workspace.w(l), count: weights),
+        gradient: UnsafeBufferPointer(start: workspace.dW[l], count: weights),
+        state: share(of: slots, from: offset, count: counts[2 * l])))
+      count += 1
+      offset += counts[2 * l]
+      if let b = workspace.b(l) {
+        (tensors + count).initialize(to: ParameterTensor(
+          w: UnsafeMutableBufferPointer(start: b, count: outputs),
+          gradient: UnsafeBufferPointer(start: workspace.db[l], count: outputs),
+          state: share(of: slots, from: offset, count: counts[2 * l + 1])))
+        count += 1
+      }
+      offset += counts[2 * l + 1]
     }
-    state[tensor].withUnsafeMutableBufferPointer { slots in rule.update(w, gradient: g, state: slots, step: t) }
+    rule.update(UnsafeBufferPointer(start: tensors, count: count), step: step)
+  }
+
+  private static func share(of slots: UnsafeMutablePointer<Scalar>?, from offset: Int, count: Int) -> UnsafeMutableBufferPointer<Scalar> {
+    guard let slots else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
+    return UnsafeMutableBufferPointer(start: slots + offset, count: count)
   }
 
   /// The workspace for batches of up to `batchSize` samples, and optimizer state shaped like `network`.
   /// After the first call this only checks, so a step allocates nothing.
   private mutating func prepare(for network: Network<Scalar>, batchSize: Int) throws -> Workspace<Scalar> {
-    let slots = optimizer.stateNames.count
-    if state.isEmpty {
-      state = network.layers.flatMap { [$0.weights.scalars.count, $0.biases.count] }
-        .map { Array(repeating: 0, count: slots * $0) }
+    let names = optimizer.stateNames.count
+    if slotCounts.isEmpty {
+      slotCounts = network.layers.flatMap { [names * $0.weights.scalars.count, names * $0.biases.count] }
+      slots = Array(repeating: 0, count: slotCounts.reduce(0, +))
     }
-    guard stateFits(network, slots: slots) else {
+    guard stateFits(network, slots: names) else {
       throw BackpropError.shapeMismatch(
         context: "Trainer", expected: "the network it started training, with the same layer sizes",
         found: "a network of sizes \(network.sizes)")
@@ -353,10 +383,10 @@ public struct Trainer<Scalar: BackpropScalar> {
   }
 
   private func stateFits(_ network: Network<Scalar>, slots: Int) -> Bool {
-    guard state.count == 2 * network.layers.count else { return false }
+    guard slotCounts.count == 2 * network.layers.count else { return false }
     for l in 0..<network.layers.count {
       let layer = network.layers[l]
-      if state[2 * l].count != slots * layer.weights.scalars.count || state[2 * l + 1].count != slots * layer.biases.count {
+      if slotCounts[2 * l] != slots * layer.weights.scalars.count || slotCounts[2 * l + 1] != slots * layer.biases.count {
         return false
       }
     }
