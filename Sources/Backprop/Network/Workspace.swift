@@ -194,9 +194,11 @@ final class Workspace<Scalar: BackpropScalar> {
 
   /// Whether the buffers are laid out for `network`'s layer sizes.
   func fits(_ network: Network<Scalar>) -> Bool {
-    guard sizes.count == network.layers.count + 1, sizes[0] == network.layers[0].inputs else { return false }
-    for l in 0..<network.layers.count where sizes[l + 1] != network.layers[l].outputs { return false }
-    return true
+    network.layers.withUnsafeBufferPointer { layers in  // read in place, as `Trainer` does
+      guard sizes.count == layers.count + 1, sizes[0] == layers[0].inputs else { return false }
+      for l in 0..<layers.count where sizes[l + 1] != layers[l].outputs { return false }
+      return true
+    }
   }
 
   /// Copies whole matrices in as the batch: X (n[0] × m) and, for a backward pass, Y (n[L] × m), and the samples'
