@@ -115,7 +115,7 @@ if workloads.isEmpty { workloads = ["A", "B", "C", "D", "gemm"] }
     }
     network = try Network(layers: layers, loss: .meanSquaredError)
     var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.5))
-    times.append(try seconds { for _ in 0..<10_000 { _ = try trainer.step(&network, inputs: x, targets: y) } })
+    times.append(try seconds { _ = try trainer.steps(10_000, on: &network, inputs: x, targets: y) })
   }
   let outputs = try network.predict(x).scalars
   emit(["workload": "C", "name": "seed-xor", "run": run, "time_s": times.reduce(0, +) / Double(times.count),

@@ -12,7 +12,7 @@ struct ReadmeExampleTests {
     let x = try Matrix<Double>(rows: [[0, 0, 1, 1], [0, 1, 0, 1]])
     let y = try Matrix<Double>(rows: [[0, 1, 1, 0]])
     var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 2))
-    for _ in 0..<10_000 { _ = try trainer.step(&network, inputs: x, targets: y) }
+    try trainer.steps(10_000, on: &network, inputs: x, targets: y)
     let yHat = try network.predict(x).scalars
     let expected = [0.03, 0.97, 0.97, 0.03]
     #expect(zip(yHat, expected).allSatisfy { abs($0 - $1) < 0.01 }, "\(yHat)")

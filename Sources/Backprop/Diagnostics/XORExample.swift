@@ -49,9 +49,8 @@ public enum XORExample {
     var network = try Network<Double>(
       sizes: sizes, activations: [.sigmoid, .sigmoid, .sigmoid], loss: .meanSquaredError, using: &generator)
     var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: learningRate))
-    for step in 0..<steps {
-      let cost = try trainer.step(&network, inputs: inputs, targets: targets)
-      if reportEvery > 0, step % reportEvery == 0 { progress(step, cost) }
+    _ = try trainer.steps(steps, on: &network, inputs: inputs, targets: targets) { step, cost in
+      if reportEvery > 0, (step - 1) % reportEvery == 0 { progress(step - 1, cost) }  // before step `step`'s update
     }
     let loss = try network.cost(inputs: inputs, targets: targets)
     progress(steps, loss)

@@ -6,7 +6,8 @@
 ///
 /// ```swift
 /// var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.5))
-/// for _ in 0..<1000 { _ = try trainer.step(&network, inputs: x, targets: y) }          // full batch
+/// _ = try trainer.step(&network, inputs: x, targets: y)                               // one full-batch step
+/// try trainer.steps(1000, on: &network, inputs: x, targets: y)                       // 1000 of them
 /// let cost = try trainer.epoch(&network, inputs: x, targets: y, batchSize: 2, using: &generator)
 /// ```
 ///
@@ -64,12 +65,51 @@ public struct Trainer<Scalar: BackpropScalar> {
   public mutating func step(
     _ network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>, sampleWeights: [Scalar]? = nil
   ) throws -> Scalar {
+    try refuseDropout()
+    return try update(&network, load(network, inputs, targets, sampleWeights))
+  }
+
+  /// `count` updates on one batch, the whole of `inputs` and `targets` (full-batch gradient descent, as in the
+  /// seeds' worked examples): the same updates, to the bit, as `count` calls of
+  /// ``step(_:inputs:targets:sampleWeights:)``, with the batch checked and loaded once instead of at every step.
+  ///
+  /// - Parameter afterStep: called after each update with its number (from 1) and the cost before it.
+  /// - Returns: the cost before the last update (0 for no steps).
+  /// - Throws: as ``step(_:inputs:targets:sampleWeights:)``, and for a negative `count`; a step that diverges
+  ///   leaves the network as the step before it left it.
+  @discardableResult
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func steps(
+    _ count: Int, on network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>,
+    sampleWeights: [Scalar]? = nil, afterStep: (_ step: Int, _ cost: Scalar) -> Void
+  ) throws -> Scalar {
+    guard count >= 0 else {
+      throw BackpropError.invalidArgument(name: "steps", value: "\(count)", expected: "0 or more")
+    }
+    try refuseDropout()
+    return try update(&network, load(network, inputs, targets, sampleWeights), times: count, afterStep: afterStep)
+  }
+
+  /// ``steps(_:on:inputs:targets:sampleWeights:afterStep:)`` without a callback.
+  @discardableResult
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public mutating func steps(
+    _ count: Int, on network: inout Network<Scalar>, inputs: Matrix<Scalar>, targets: Matrix<Scalar>,
+    sampleWeights: [Scalar]? = nil
+  ) throws -> Scalar {
+    // An overload rather than a default closure, which an unoptimized build would allocate (see `epoch`).
+    try steps(count, on: &network, inputs: inputs, targets: targets, sampleWeights: sampleWeights, afterStep: { _, _ in })
+  }
+
+  /// Dropout draws its masks from a generator, which the steps without `using:` do not have.
+  private func refuseDropout() throws {
     guard regularization.dropout == 0 else {
       throw BackpropError.invalidArgument(
         name: "dropout", value: "\(regularization.dropout)",
         expected: "a generator for its masks: call step(_:inputs:targets:sampleWeights:using:)")
     }
-    return try update(&network, load(network, inputs, targets, sampleWeights))
   }
 
   /// ``step(_:inputs:targets:sampleWeights:)`` with dropout's masks drawn from `generator`.
@@ -246,17 +286,30 @@ public struct Trainer<Scalar: BackpropScalar> {
 
   // MARK: One step
 
-  /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`, all with the network's
-  /// parameters bound in it: the passes read W and b, and the update writes them in place, through plain pointers.
+  /// Forward, cost, backward and the optimizer's update on the batch loaded in `workspace`.
   private mutating func update(_ network: inout Network<Scalar>, _ workspace: Workspace<Scalar>) throws -> Scalar {
+    try update(&network, workspace, times: 1, afterStep: { _, _ in })
+  }
+
+  /// `count` rounds of forward, cost, backward and the optimizer's update on the batch loaded in `workspace`, all
+  /// with the network's parameters bound in it: the passes read W and b, and the update writes them in place,
+  /// through plain pointers. `afterStep` sees each update's number (from 1) and the cost before it.
+  private mutating func update(
+    _ network: inout Network<Scalar>, _ workspace: Workspace<Scalar>, times count: Int,
+    afterStep: (Int, Scalar) -> Void
+  ) throws -> Scalar {
     let l2 = Scalar(regularization.l2)
     let (cost, updated) = network.withMutableParameters(boundIn: workspace) { () -> (Scalar, Bool) in
-      workspace.forward()
-      let cost = workspace.cost(l2: l2)
-      guard cost.isFinite else { return (cost, false) }
-      workspace.backward(l2: l2)
-      if let gradientClip, !clip(workspace, to: Scalar(gradientClip)) { return (cost, false) }
-      applyGradients(in: workspace)
+      var cost: Scalar = 0
+      for round in 0..<count {
+        workspace.forward()
+        cost = workspace.cost(l2: l2)
+        guard cost.isFinite else { return (cost, false) }
+        workspace.backward(l2: l2)
+        if let gradientClip, !clip(workspace, to: Scalar(gradientClip)) { return (cost, false) }
+        applyGradients(in: workspace)
+        afterStep(round + 1, cost)
+      }
       return (cost, true)
     }
     guard updated else {

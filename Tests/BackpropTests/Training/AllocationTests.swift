@@ -90,8 +90,9 @@ struct AllocationTests {
     print("ALLOCATIONS \(allocation_counter_allocations()) \(allocation_counter_frees()) \(name)")
   }
 
-  /// A first step and a first epoch of each kind (allowed to allocate), then, counted: three steps, an epoch over
-  /// matrices, an epoch over a data set with standardization, and one without standardization or shuffling.
+  /// A first step and a first epoch of each kind (allowed to allocate), then, counted: three steps, three more at
+  /// once (`steps`), an epoch over matrices, an epoch over a data set with standardization, and one without
+  /// standardization or shuffling.
   static func scenario<Scalar: BackpropScalar>(
     _ name: String, _ type: Scalar.Type, _ shape: (sizes: [Int], activations: [Activation], loss: Loss),
     optimizer: any Optimizer, batchSize: Int
@@ -124,6 +125,7 @@ struct AllocationTests {
     try withExtendedLifetime((x, y, batchX, batchY, data, standardization)) {
       allocation_counter_start()
       for _ in 0..<3 { _ = try trainer.step(&network, inputs: batchX, targets: batchY) }
+      _ = try trainer.steps(3, on: &network, inputs: batchX, targets: batchY)
       _ = try trainer.epoch(&network, inputs: x, targets: y, batchSize: batchSize, using: &generator)
       _ = try trainer.epoch(&network, on: data, batchSize: batchSize, standardization: standardization, using: &generator)
       _ = try trainer.epoch(&network, on: data, batchSize: batchSize, shuffle: false, using: &generator)

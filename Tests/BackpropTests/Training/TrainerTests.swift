@@ -120,6 +120,55 @@ struct TrainerTests {
     }
   }
 
+  @Test("n full-batch steps at once are n single steps, to the bit (Double with SGD; Float with Adam, L2, clipping)")
+  func stepsAreSingleSteps() throws {
+    let (start, x, y) = try problem(seed: 6)
+    var single = start, many = start
+    var one = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.5))
+    var all = one
+    let costs = try (0..<25).map { _ in try one.step(&single, inputs: x, targets: y) }
+    var seen: [(Int, Double)] = []
+    let last = try all.steps(25, on: &many, inputs: x, targets: y) { seen.append(($0, $1)) }
+    #expect(many == single && all.step == 25 && last == costs[24])
+    #expect(seen.map(\.0) == Array(1...25) && seen.map(\.1) == costs)
+
+    let (xf, yf) = (x.converted(to: Float.self), y.converted(to: Float.self))
+    var generator = SeededGenerator(seed: 7)
+    let startF = try Network<Float>(sizes: [3, 5, 2], activations: [.relu, .softmax], loss: .crossEntropy, using: &generator)
+    var singleF = startF, manyF = startF
+    var oneF = Trainer<Float>(optimizer: try Adam(learningRate: 0.01))
+    oneF.regularization = try Regularization(l2: 0.01)
+    oneF.gradientClip = 0.5
+    var allF = oneF
+    for _ in 0..<10 { _ = try oneF.step(&singleF, inputs: xf, targets: yf) }
+    _ = try allF.steps(10, on: &manyF, inputs: xf, targets: yf)
+    #expect(manyF == singleF && allF.state == oneF.state)
+  }
+
+  @Test("steps: no steps change nothing; a negative count, dropout and a diverging step throw")
+  func stepsEdges() throws {
+    var (network, x, y) = try problem(seed: 8)
+    let start = network
+    var trainer = Trainer<Double>(optimizer: try GradientDescent(learningRate: 0.1))
+    #expect(try trainer.steps(0, on: &network, inputs: x, targets: y) == 0)
+    #expect(network == start && trainer.step == 0)
+    #expect(throws: BackpropError.invalidArgument(name: "steps", value: "-1", expected: "0 or more")) {
+      try trainer.steps(-1, on: &network, inputs: x, targets: y)
+    }
+    trainer.regularization = try Regularization(dropout: 0.5)
+    #expect(throws: BackpropError.self) { try trainer.steps(3, on: &network, inputs: x, targets: y) }
+
+    // As in `divergence`: the error names the step, and the network is as the step before left it.
+    var unit = try Network<Double>(
+      layers: [Dense(weights: Matrix(rows: [[1]]), biases: [0], activation: .linear)], loss: .meanSquaredError)
+    var wild = Trainer<Double>(optimizer: try GradientDescent(learningRate: 1e6))
+    let (x1, y1) = (try Matrix<Double>(rows: [[10]]), try Matrix<Double>(rows: [[0]]))
+    var reference = unit, referenceTrainer = wild, lastGood = unit
+    while (try? referenceTrainer.step(&reference, inputs: x1, targets: y1)) != nil { lastGood = reference }
+    #expect(throws: BackpropError.self) { try wild.steps(1000, on: &unit, inputs: x1, targets: y1) }
+    #expect(unit == lastGood && wild.step == referenceTrainer.step)
+  }
+
   @Test("bad hyperparameters are rejected with their value")
   func badHyperparameters() throws {
     #expect(throws: BackpropError.invalidArgument(name: "learning rate", value: "-1.0", expected: "a finite number greater than 0")) {
