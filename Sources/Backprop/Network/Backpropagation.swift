@@ -86,7 +86,7 @@ extension Workspace {
   /// Z[l] and A[l] stay in the workspace: the backward pass reads them. In a training step with dropout, each
   /// hidden layer's A[l] is kept as it is and the next layer reads M[l] ∘ A[l] (see `drawDropoutMasks`).
   func forward() {
-    for l in 0..<layers {
+    for l in 0..<layerCount {
       let (outputs, inputs, g, weights) = (sizes[l + 1], sizes[l], activation(l), w(l))
       let aPrev = l == 0 ? x : layerOutput(l - 1)
       let z = self.z[l]
@@ -124,7 +124,7 @@ extension Workspace {
   /// C of the outputs now in the workspace against its targets: the mean over the batch's samples (weighted by the
   /// sample weights when the batch has them), plus (λ/2)·Σ‖W[l]‖² when `l2` = λ is not 0.
   func cost(l2: Scalar = 0) -> Scalar {
-    let last = layers - 1
+    let last = layerCount - 1
     let cost = loss.cost(
       z: z[last], a: a[last], y: y, rows: sizes[last + 1], columns: m, output: activation(last),
       weights: isWeighted ? UnsafePointer(sampleWeights) : nil, weightSum: weightSum)
@@ -137,7 +137,7 @@ extension Workspace {
   /// faster than one (the compiler keeps them in two vector registers), and the order never changes.
   var squaredWeightNorm: Scalar {
     var total: Scalar = 0
-    for l in 0..<layers {
+    for l in 0..<layerCount {
       let w = self.w(l), count = sizes[l + 1] * sizes[l]
       var s: (Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar, Scalar) = (0, 0, 0, 0, 0, 0, 0, 0)
       var i = 0
@@ -178,13 +178,13 @@ extension Workspace {
   /// With dropout, A[l−1] is the dropped M ∘ A[l−1] and dA_prev is multiplied by the same mask M before g′.
   func backward(inputGradient: Bool = false, l2: Scalar = 0) {
     let scale = 1 / Scalar(m)
-    let last = layers - 1
+    let last = layerCount - 1
     loss.outputDelta(
-      z: z[last], a: a[last], y: y, rows: sizes[layers], columns: m, output: activation(last), into: delta[last],
+      z: z[last], a: a[last], y: y, rows: sizes[layerCount], columns: m, output: activation(last), into: delta[last],
       sampleScales: isWeighted ? UnsafePointer(sampleScales) : nil)
 
-    for step in 0..<layers {   // l = L−1, …, 0 (a plain range: no iterator that could allocate, unoptimized)
-      let l = layers - 1 - step
+    for step in 0..<layerCount {   // l = L−1, …, 0 (a plain range: no iterator that could allocate, unoptimized)
+      let l = layerCount - 1 - step
       let (outputs, inputs, weights, delta) = (sizes[l + 1], sizes[l], w(l), self.delta[l])
       if l == 0, let bytes = inputBytes {
         // dW = (1/m)·δ·Xᵀ with Xᵀ's panels packed from the bytes, as in the forward pass.

@@ -146,11 +146,11 @@ final class Workspace<Scalar: BackpropScalar> {
   /// Forgets the bound pointers when the binding's body ends, so that a pass run outside one traps at `w(_:)`
   /// instead of reading memory the network may have let go.
   func unbind() {
-    for l in 0..<layers { bound[l] = BoundLayer() }
+    for l in 0..<layerCount { bound[l] = BoundLayer() }
   }
 
   /// L, the number of layers.
-  var layers: Int { sizes.count - 1 }
+  var layerCount: Int { sizes.count - 1 }
 
   /// W[l] and b[l] as bound; only inside a binding's body.
   @inline(__always) func w(_ l: Int) -> UnsafeMutablePointer<Scalar> { bound[l].weights! }

@@ -326,7 +326,7 @@ public struct Trainer<Scalar: BackpropScalar> {
   /// Scales every dW and db by c/G when the global norm G exceeds c. Returns false, scaling nothing, when G is not
   /// finite: that is divergence.
   private func clip(_ workspace: Workspace<Scalar>, to c: Scalar) -> Bool {
-    let layers = workspace.layers
+    let layers = workspace.layerCount
     var sum: Scalar = 0
     for l in 0..<layers {
       let w = workspace.dW[l], b = workspace.db[l], outputs = workspace.sizes[l + 1]
@@ -389,7 +389,7 @@ public struct Trainer<Scalar: BackpropScalar> {
   ) {
     let tensors = workspace.parameterTensors
     var count = 0, offset = 0
-    for l in 0..<workspace.layers {
+    for l in 0..<workspace.layerCount {
       let outputs = workspace.sizes[l + 1], weights = outputs * workspace.sizes[l]
       (tensors + count).initialize(to: ParameterTensor(
         w: UnsafeMutableBufferPointer(start: workspace.w(l), count: weights),
