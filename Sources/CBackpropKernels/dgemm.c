@@ -41,11 +41,8 @@ void bp_dgemm(int transpose_a, int transpose_b, int m, int n, int k, double alph
       // Four elements of the row at once, one per lane: each lane sums over p in order, a multiply then an add as
       // below, so it gives the bits of the loop below (a quarter of XOR's products' time, measured).
       for (; j + 4 <= n; j += 4) {
-        double4 sum = {0, 0, 0, 0}, old;
-        if (beta != 0) {
-          memcpy(&old, c_i + j, sizeof old);
-          sum = beta == 1 ? old : (double4){beta, beta, beta, beta} * old;
-        }
+        double4 sum = {scaled(beta, c_i[j]), scaled(beta, c_i[j + 1]), scaled(beta, c_i[j + 2]),
+                       scaled(beta, c_i[j + 3])};
 #pragma clang loop unroll(disable)
         for (int p = 0; p < k; p++) {
           const double s = alpha * a_i[p * a_step];

@@ -125,29 +125,28 @@ int bp_pack_bytes_avx2(const unsigned char *samples, const ptrdiff_t *offsets, i
       if (by_bytes && !_mm_testz_si128(bytes, bytes)) rows[count++] = p;
       store_bytes_row(out + p * BP_NR, bytes, scale);
     }
-    if (!rows) return kc;
-    return by_bytes ? count : nonzero_rows(out, kc, rows);
-  }
-  // Column j is sample j0 + j, its bytes p0 … p0+kc. 16 bytes of each of the 16 samples are transposed as bytes
-  // (k-row p of the panel is then one register), and each k-row is converted and divided.
-  const unsigned char *s[BP_NR];
-  for (int t = 0; t < BP_NR; t++) s[t] = samples + offsets[j0 + t] + p0;
-  for (; p + 16 <= kc; p += 16) {
-    __m128i r[16];
-    for (int t = 0; t < 16; t++) r[t] = _mm_loadu_si128((const __m128i *)(s[t] + p));
-    bp_transpose16x16_bytes(r);
-    for (int k = 0; k < 16; k++) {
-      if (by_bytes && !_mm_testz_si128(r[k], r[k])) rows[count++] = p + k;
-      store_bytes_row(out + (p + k) * BP_NR, r[k], scale);
+  } else {
+    // Column j is sample j0 + j, its bytes p0 … p0+kc. 16 bytes of each of the 16 samples are transposed as bytes
+    // (k-row p of the panel is then one register), and each k-row is converted and divided.
+    const unsigned char *s[BP_NR];
+    for (int t = 0; t < BP_NR; t++) s[t] = samples + offsets[j0 + t] + p0;
+    for (; p + 16 <= kc; p += 16) {
+      __m128i r[16];
+      for (int t = 0; t < 16; t++) r[t] = _mm_loadu_si128((const __m128i *)(s[t] + p));
+      bp_transpose16x16_bytes(r);
+      for (int k = 0; k < 16; k++) {
+        if (by_bytes && !_mm_testz_si128(r[k], r[k])) rows[count++] = p + k;
+        store_bytes_row(out + (p + k) * BP_NR, r[k], scale);
+      }
     }
-  }
-  for (; p < kc; p++) {  // the last kc mod 16 k-rows
-    int any = 0;
-    for (int t = 0; t < BP_NR; t++) {
-      out[p * BP_NR + t] = (float)s[t][p] / scale.divisor;
-      any |= s[t][p];
+    for (; p < kc; p++) {  // the last kc mod 16 k-rows
+      int any = 0;
+      for (int t = 0; t < BP_NR; t++) {
+        out[p * BP_NR + t] = (float)s[t][p] / scale.divisor;
+        any |= s[t][p];
+      }
+      if (by_bytes && any) rows[count++] = p;
     }
-    if (by_bytes && any) rows[count++] = p;
   }
   if (!rows) return kc;
   return by_bytes ? count : nonzero_rows(out, kc, rows);

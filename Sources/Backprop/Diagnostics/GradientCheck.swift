@@ -147,7 +147,10 @@ private final class ShiftedCost {
     let m = inputs.columns, layers = network.layers
     let workspace = Workspace<Double>(sizes: network.sizes, capacity: m)
     workspace.load(inputs: inputs, targets: targets, sampleWeights: sampleWeights)
-    network.forward(workspace)
+    let norm = network.withParameters(boundIn: workspace) {
+      workspace.forward()
+      return workspace.squaredWeightNorm
+    }
     let baseZ = layers.indices.map { Array(UnsafeBufferPointer(start: workspace.z[$0], count: layers[$0].outputs * m)) }
     let baseA = layers.indices.map { Array(UnsafeBufferPointer(start: workspace.a[$0], count: layers[$0].outputs * m)) }
     tails = layers.indices.map { l in
@@ -165,7 +168,7 @@ private final class ShiftedCost {
     self.baseZ = baseZ
     self.baseA = baseA
     self.l2 = l2
-    squaredNorm = network.withParameters(boundIn: workspace) { workspace.squaredWeightNorm }
+    squaredNorm = norm
   }
 
   /// C with W[l][i, j] (b[l][i] when `j` is nil) moved by `offset`, and whether a kink was crossed.
@@ -182,14 +185,16 @@ private final class ShiftedCost {
     var crossed = sides[l].isEmpty ? false : (0..<m).contains { (z[row + $0] > 0) != sides[l][row + $0] }
     if let (tail, tailWorkspace) = tails[l] {
       tailWorkspace.x.update(from: a, count: n * m)
-      tail.forward(tailWorkspace)
-      cost = tail.cost(tailWorkspace)
+      cost = tail.withParameters(boundIn: tailWorkspace) {
+        tailWorkspace.forward()
+        return tailWorkspace.cost()
+      }
       for k in (l + 1)..<sides.count where !crossed && !sides[k].isEmpty {
         let tz = tailWorkspace.z[k - l - 1]
         crossed = sides[k].indices.contains { (tz[$0] > 0) != sides[k][$0] }
       }
     } else {
-      cost = network.cost(workspace)
+      cost = network.withParameters(boundIn: workspace) { workspace.cost() }
     }
 
     for s in 0..<m { z[row + s] = baseZ[l][row + s] }

@@ -4,74 +4,58 @@
 /// once, from the output back, and reused for that layer's gradients and for the layer before it.
 ///
 /// The passes are the workspace's: they read the parameters through the pointers a binding puts there
-/// (``Network/withParameters(boundIn:_:)``), so the network's `forward`, `cost` and `backward` below bind and run one.
+/// (``Network/withParameters(boundIn:_:)``), and every caller runs its passes inside one binding.
 extension Network {
   // MARK: Binding the parameters
 
   /// Runs `body` with every layer's W[l], b[l] and g_l, and the loss, bound in `workspace` for its passes to read.
-  func withParameters<R>(boundIn workspace: Workspace<Scalar>, _ body: () -> R) -> R {
+  func withParameters<R>(boundIn workspace: Workspace<Scalar>, _ body: () throws -> R) rethrows -> R {
     defer { workspace.unbind() }
     workspace.bind(loss: loss)
-    return layers.withUnsafeBufferPointer { layers in Self.bind(layers, from: 0, in: workspace, body) }
+    return try layers.withUnsafeBufferPointer { layers in try Self.bind(layers, from: 0, in: workspace, body) }
   }
 
   /// ``withParameters(boundIn:_:)`` with the parameters open for writing: a training step's update writes W and b
   /// in place through the bound pointers. Mutable access reaches each array in place, so binding retains nothing
   /// (a shared array is copied first, as any write to it would be).
-  mutating func withMutableParameters<R>(boundIn workspace: Workspace<Scalar>, _ body: () -> R) -> R {
+  mutating func withMutableParameters<R>(boundIn workspace: Workspace<Scalar>, _ body: () throws -> R) rethrows -> R {
     defer { workspace.unbind() }
     workspace.bind(loss: loss)
-    return layers.withUnsafeMutableBufferPointer { layers in Self.bind(layers, from: 0, in: workspace, body) }
+    return try layers.withUnsafeMutableBufferPointer { layers in try Self.bind(layers, from: 0, in: workspace, body) }
   }
 
   /// Binds layers l, l + 1, … in nested scopes (a pointer is valid only inside its array's closure), then runs `body`.
   private static func bind<R>(
-    _ layers: UnsafeBufferPointer<Dense<Scalar>>, from l: Int, in workspace: Workspace<Scalar>, _ body: () -> R
-  ) -> R {
-    guard l < layers.count else { return body() }
-    return layers[l].weights.withUnsafeBufferPointer { w in
-      layers[l].biases.withUnsafeBufferPointer { b in
+    _ layers: UnsafeBufferPointer<Dense<Scalar>>, from l: Int, in workspace: Workspace<Scalar>, _ body: () throws -> R
+  ) rethrows -> R {
+    guard l < layers.count else { return try body() }
+    return try layers[l].weights.withUnsafeBufferPointer { w in
+      try layers[l].biases.withUnsafeBufferPointer { b in
         workspace.bind(
           layer: l, weights: UnsafeMutablePointer(mutating: w.baseAddress!),
           biases: layers[l].hasBiases ? UnsafeMutablePointer(mutating: b.baseAddress!) : nil,
           activation: layers[l].activation)
-        return bind(layers, from: l + 1, in: workspace, body)
+        return try bind(layers, from: l + 1, in: workspace, body)
       }
     }
   }
 
   private static func bind<R>(
-    _ layers: UnsafeMutableBufferPointer<Dense<Scalar>>, from l: Int, in workspace: Workspace<Scalar>, _ body: () -> R
-  ) -> R {
-    guard l < layers.count else { return body() }
-    return layers[l].weights.withUnsafeMutableBufferPointer { w in
+    _ layers: UnsafeMutableBufferPointer<Dense<Scalar>>, from l: Int, in workspace: Workspace<Scalar>,
+    _ body: () throws -> R
+  ) rethrows -> R {
+    guard l < layers.count else { return try body() }
+    return try layers[l].weights.withUnsafeMutableBufferPointer { w in
       // An empty bias array is not asked for a mutable buffer: that would allocate it a unique one.
       guard layers[l].hasBiases else {
         workspace.bind(layer: l, weights: w.baseAddress!, biases: nil, activation: layers[l].activation)
-        return bind(layers, from: l + 1, in: workspace, body)
+        return try bind(layers, from: l + 1, in: workspace, body)
       }
-      return layers[l].biases.withUnsafeMutableBufferPointer { b in
+      return try layers[l].biases.withUnsafeMutableBufferPointer { b in
         workspace.bind(layer: l, weights: w.baseAddress!, biases: b.baseAddress!, activation: layers[l].activation)
-        return bind(layers, from: l + 1, in: workspace, body)
+        return try bind(layers, from: l + 1, in: workspace, body)
       }
     }
-  }
-
-  // MARK: Passes on a workspace
-
-  /// The forward pass (``Workspace/forward()``) with this network's parameters.
-  func forward(_ workspace: Workspace<Scalar>) {
-    withParameters(boundIn: workspace) { workspace.forward() }
-  }
-
-  /// C of the outputs now in the workspace (``Workspace/cost(l2:)``) with this network's parameters.
-  func cost(_ workspace: Workspace<Scalar>, l2: Scalar = 0) -> Scalar {
-    withParameters(boundIn: workspace) { workspace.cost(l2: l2) }
-  }
-
-  /// The backward pass (``Workspace/backward(inputGradient:l2:)``) with this network's parameters.
-  func backward(_ workspace: Workspace<Scalar>, inputGradient: Bool = false, l2: Scalar = 0) {
-    withParameters(boundIn: workspace) { workspace.backward(inputGradient: inputGradient, l2: l2) }
   }
 }
 

@@ -102,7 +102,7 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     try checkInputs(inputs)
     let workspace = Workspace<Scalar>(sizes: sizes, capacity: inputs.columns)
     workspace.load(inputs: inputs, targets: nil)
-    forward(workspace)
+    withParameters(boundIn: workspace) { workspace.forward() }
     return workspace.copy(workspace.a[layers.count - 1], rows: layers[layers.count - 1].outputs)
   }
 
@@ -118,8 +118,10 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
     regularization: Regularization = .none
   ) throws -> Scalar {
     let workspace = try load(inputs, targets, sampleWeights, regularization, masked: false)
-    forward(workspace)
-    return cost(workspace, l2: Scalar(regularization.l2))
+    return withParameters(boundIn: workspace) {
+      workspace.forward()
+      return workspace.cost(l2: Scalar(regularization.l2))
+    }
   }
 
   /// ∂C/∂W[l] and ∂C/∂b[l] for every layer, by one forward and one backward pass, of the cost as
@@ -162,9 +164,13 @@ public struct Network<Scalar: BackpropScalar>: Sendable, Equatable {
 
   /// The forward and backward pass on the batch loaded in `workspace`, and what they computed.
   private func trace(_ workspace: Workspace<Scalar>, _ inputGradient: Bool, _ regularization: Regularization) -> Trace<Scalar> {
-    forward(workspace)
-    let cost = cost(workspace, l2: Scalar(regularization.l2))
-    backward(workspace, inputGradient: inputGradient, l2: Scalar(regularization.l2))
+    let l2 = Scalar(regularization.l2)
+    let cost = withParameters(boundIn: workspace) {
+      workspace.forward()
+      let cost = workspace.cost(l2: l2)
+      workspace.backward(inputGradient: inputGradient, l2: l2)
+      return cost
+    }
     let rows = layers.map(\.outputs)
     return Trace(
       z: layers.indices.map { workspace.copy(workspace.z[$0], rows: rows[$0]) },

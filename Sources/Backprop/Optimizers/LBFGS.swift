@@ -135,10 +135,13 @@ public struct LBFGS: Sendable, Equatable, Codable {
     var trial = network
     let result = try minimize(&x) { point in
       trial.setParameters(point)
-      trial.forward(workspace)
-      let cost = trial.cost(workspace, l2: l2)
+      let cost = trial.withParameters(boundIn: workspace) { () -> Scalar in
+        workspace.forward()
+        let cost = workspace.cost(l2: l2)
+        if cost.isFinite { workspace.backward(l2: l2) }
+        return cost
+      }
       guard cost.isFinite else { return (Double(cost), []) }
-      trial.backward(workspace, l2: l2)
       return (Double(cost), trial.gradientVector(in: workspace))
     }
     network.setParameters(x)

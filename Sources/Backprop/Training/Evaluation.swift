@@ -69,7 +69,7 @@ extension Network {
     var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
     var total = 0.0
     try forEachBatch(of: data, standardization: standardization, batchSize: batchSize) { workspace, indices in
-      total += Double(cost(workspace)) * Double(indices.count)
+      total += Double(workspace.cost()) * Double(indices.count)
       let output = workspace.a[layers.count - 1], m = workspace.m
       for (j, sample) in indices.enumerated() {
         confusion[labels[sample]][Self.argmax(output, column: j, rows: classes, columns: m)] += 1
@@ -99,7 +99,8 @@ extension Network {
     return result
   }
 
-  /// Runs the forward pass over `data` in order, batch by batch, and hands each batch's workspace to `body`.
+  /// Runs the forward pass over `data` in order, batch by batch, and hands each batch's workspace to `body`, with
+  /// the network's parameters still bound in it.
   func forEachBatch(
     of data: Dataset, standardization: Standardization?, batchSize: Int,
     _ body: (Workspace<Scalar>, ArraySlice<Int>) throws -> Void
@@ -115,13 +116,16 @@ extension Network {
     // Bytes only scaled to [0, 1]: the first product is packed straight from them, which saves writing and
     // reading back X (a sixth of inference on MNIST in batches of 1000).
     if batchSize > 1 { workspace.inputBytes = data.bytesToPack(as: Scalar.self, standardization: standardization) }
-    var start = 0
-    while start < data.count {
-      let indices = order[start..<min(start + batchSize, data.count)]
-      workspace.gather(data, indices: indices, standardization: standardization)
-      forward(workspace)
-      try body(workspace, indices)
-      start += indices.count
+    // One binding for every batch: `body` reads the batch's outputs and may run the workspace's cost.
+    try withParameters(boundIn: workspace) {
+      var start = 0
+      while start < data.count {
+        let indices = order[start..<min(start + batchSize, data.count)]
+        workspace.gather(data, indices: indices, standardization: standardization)
+        workspace.forward()
+        try body(workspace, indices)
+        start += indices.count
+      }
     }
   }
 

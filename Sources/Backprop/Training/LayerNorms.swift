@@ -27,8 +27,10 @@ extension Network {
     let indices = Array(0..<m)[...]
     workspace.gather(data, indices: indices, standardization: standardization)
     workspace.loadSampleWeights(data.sampleWeights, indices: indices)
-    forward(workspace)
-    backward(workspace)
+    withParameters(boundIn: workspace) {
+      workspace.forward()
+      workspace.backward()
+    }
     func norm(_ values: UnsafeBufferPointer<Scalar>) -> Double {
       (values.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
     }

@@ -65,7 +65,7 @@ extension Network {
     var counts = [[Int]](repeating: [0, 0, 0, 0], count: t)
     var exact = 0
     try forEachBatch(of: data, standardization: standardization, batchSize: batchSize) { workspace, indices in
-      total += Double(cost(workspace)) * Double(indices.count)
+      total += Double(workspace.cost()) * Double(indices.count)
       let output = workspace.a[layers.count - 1], m = workspace.m
       for (j, sample) in indices.enumerated() {
         var allRight = true

@@ -390,18 +390,13 @@ public struct Trainer<Scalar: BackpropScalar> {
     let tensors = workspace.parameterTensors
     var count = 0, offset = 0
     for l in 0..<workspace.layerCount {
-      let outputs = workspace.sizes[l + 1], weights = outputs * workspace.sizes[l]
-      (tensors + count).initialize(to: ParameterTensor(
-        w: UnsafeMutableBufferPointer(start: workspace.w(l), count: weights),
-        gradient: UnsafeBufferPointer(start: workspace.dW[l], count: weights),
-        state: share(of: slots, from: offset, count: counts[2 * l])))
+      let outputs = workspace.sizes[l + 1]
+      (tensors + count).initialize(
+        to: tensor(workspace.w(l), workspace.dW[l], outputs * workspace.sizes[l], slots, offset, counts[2 * l]))
       count += 1
       offset += counts[2 * l]
       if let b = workspace.b(l) {
-        (tensors + count).initialize(to: ParameterTensor(
-          w: UnsafeMutableBufferPointer(start: b, count: outputs),
-          gradient: UnsafeBufferPointer(start: workspace.db[l], count: outputs),
-          state: share(of: slots, from: offset, count: counts[2 * l + 1])))
+        (tensors + count).initialize(to: tensor(b, workspace.db[l], outputs, slots, offset, counts[2 * l + 1]))
         count += 1
       }
       offset += counts[2 * l + 1]
@@ -409,9 +404,16 @@ public struct Trainer<Scalar: BackpropScalar> {
     rule.update(UnsafeBufferPointer(start: tensors, count: count), step: step)
   }
 
-  private static func share(of slots: UnsafeMutablePointer<Scalar>?, from offset: Int, count: Int) -> UnsafeMutableBufferPointer<Scalar> {
-    guard let slots else { return UnsafeMutableBufferPointer(start: nil, count: 0) }
-    return UnsafeMutableBufferPointer(start: slots + offset, count: count)
+  /// `elements` parameters from `w` with their gradient, and `slotCount` slots from `slots + offset` (none without
+  /// slots).
+  private static func tensor(
+    _ w: UnsafeMutablePointer<Scalar>, _ gradient: UnsafeMutablePointer<Scalar>, _ elements: Int,
+    _ slots: UnsafeMutablePointer<Scalar>?, _ offset: Int, _ slotCount: Int
+  ) -> ParameterTensor<Scalar> {
+    ParameterTensor(
+      w: UnsafeMutableBufferPointer(start: w, count: elements),
+      gradient: UnsafeBufferPointer(start: gradient, count: elements),
+      state: UnsafeMutableBufferPointer(start: slots.map { $0 + offset }, count: slotCount))
   }
 
   /// The workspace for batches of up to `batchSize` samples, and optimizer state shaped like `network`.
